@@ -1,0 +1,133 @@
+// The discrete-event engine: a virtual clock and a queue of pending events.
+//
+//   Engine engine;
+//   EventId id = engine.ScheduleIn(Duration::Millis(500), [this] { OnTimerA(); });
+//   engine.Cancel(id);  engine.Run();
+//
+// Events run in (time, scheduling order): two events at the same instant run in
+// the order they were scheduled, so a run is deterministic. The queue is a 4-ary
+// min-heap of 16-byte entries with indexed removal, so Cancel() takes the entry
+// out at once (SIP timers are mostly cancelled; leaving them queued costs time
+// and memory). An event's callable lives inline in a pooled slot: no heap
+// allocation per event once the pool has grown, and no std::function.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <new>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "sim/time.h"
+
+namespace crankback::sim {
+
+// Names one scheduled event. A default-constructed id names none; an id whose
+// event has run or been cancelled is stale, and Cancel() ignores it.
+struct EventId {
+  uint32_t slot = 0;
+  uint32_t generation = 0;  // 0: no event
+  constexpr bool valid() const { return generation != 0; }
+  constexpr bool operator==(const EventId&) const = default;
+};
+
+class Engine {
+ public:
+  // Bytes a callable may capture: `this` plus a few ids or a pointer and a time.
+  static constexpr size_t kInlineBytes = 40;
+
+  Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  SimTime Now() const { return now_; }
+
+  // Schedules `fn()` to run at `when` (not earlier than Now()).
+  template <class F>
+  EventId ScheduleAt(SimTime when, F&& fn);
+  template <class F>
+  EventId ScheduleIn(Duration delay, F&& fn) {
+    return ScheduleAt(now_ + delay, std::forward<F>(fn));
+  }
+
+  // Removes a pending event. Returns false (and does nothing) for a stale id.
+  bool Cancel(EventId id);
+  bool IsPending(EventId id) const;
+
+  // Runs the next event; returns false when none is pending or Stop() was called.
+  bool Step();
+  // Runs until no event is pending or Stop() is called.
+  void Run();
+  // Runs every event due at or before `until`, then sets the clock to `until`.
+  void RunUntil(SimTime until);
+  // Makes Run/RunUntil return after the current event.
+  void Stop() { stopped_ = true; }
+
+  size_t pending() const { return heap_.size(); }
+  uint64_t executed() const { return executed_; }
+
+ private:
+  using Invoker = void (*)(void* storage);
+  struct Slot {
+    Invoker invoke;
+    alignas(8) unsigned char storage[kInlineBytes];
+  };
+  // Ordered by time, then by `order` = (sequence << kSlotBits) | slot, so ties
+  // break by scheduling order and the slot rides along for free.
+  struct Entry {
+    int64_t time;
+    uint64_t order;
+  };
+  static constexpr int kSlotBits = 26;
+  static constexpr uint64_t kSlotMask = (uint64_t{1} << kSlotBits) - 1;
+  static constexpr uint64_t kMaxSequence = (uint64_t{1} << (64 - kSlotBits)) - 1;
+  static constexpr uint32_t kNotQueued = UINT32_MAX;
+
+  template <class F>
+  static void InvokeAs(void* storage) {
+    (*std::launder(reinterpret_cast<F*>(storage)))();
+  }
+
+  uint32_t AcquireSlot();
+  void Push(int64_t time, uint32_t slot);
+  void RemoveAt(uint32_t pos);
+  void SiftUp(uint32_t pos, Entry e);
+  void SiftDown(uint32_t pos, Entry e);
+  void Release(uint32_t slot);
+  static bool Less(const Entry& a, const Entry& b) {
+    return a.time < b.time || (a.time == b.time && a.order < b.order);
+  }
+
+  SimTime now_;
+  uint64_t next_sequence_ = 0;
+  uint64_t executed_ = 0;
+  bool stopped_ = false;
+  std::vector<Entry> heap_;
+  std::vector<Slot> slots_;
+  std::vector<uint32_t> heap_pos_;    // per slot: index in heap_, or kNotQueued
+  std::vector<uint32_t> generation_;  // per slot: bumped when the slot is released
+  std::vector<uint32_t> free_slots_;
+};
+
+// Aborts with a message: a broken invariant of the simulator, never bad input.
+[[noreturn]] void Fatal(const char* what);
+
+template <class F>
+EventId Engine::ScheduleAt(SimTime when, F&& fn) {
+  using Fn = std::decay_t<F>;
+  static_assert(sizeof(Fn) <= kInlineBytes, "event callable captures too much; capture an index");
+  static_assert(alignof(Fn) <= 8, "event callable is over-aligned");
+  static_assert(std::is_trivially_copyable_v<Fn> && std::is_trivially_destructible_v<Fn>,
+                "event callables capture plain values (pointers, ids, times) only");
+  if (when < now_) Fatal("Engine::ScheduleAt: event scheduled in the past");
+  const uint32_t slot = AcquireSlot();
+  Slot& s = slots_[slot];
+  s.invoke = &InvokeAs<Fn>;
+  ::new (static_cast<void*>(s.storage)) Fn(std::forward<F>(fn));
+  Push(when.nanos(), slot);
+  return EventId{slot, generation_[slot]};
+}
+
+}  // namespace crankback::sim
