@@ -1,0 +1,208 @@
+#include "models/nodes/sbc.h"
+
+namespace crankback::nodes {
+
+using sip::Message;
+using sip::Method;
+
+Sbc::Sbc(const NodeContext& ctx, sim::NodeId id, const SbcParams& params)
+    : sip::Endpoint(ctx.sip, id, ctx.timers),
+      ctx_(ctx),
+      dialect_(ctx.dialects.at(params.dialect)) {
+  ctx.sip.Attach(id, this);
+  ingress_nap_.assign(ctx.sip.network().node_count(), -1);
+  for (uint32_t i = 0; i < params.naps.size(); ++i) {
+    naps_.push_back(Nap{&params.naps[i]});
+    if (ingress_nap_[params.naps[i].peer] < 0) ingress_nap_[params.naps[i].peer] = static_cast<int32_t>(i);
+  }
+}
+
+Message Sbc::LocalRejection(const Message& invite, policy::Condition condition,
+                            sip::Cause cause) const {
+  const policy::Rejection r = dialect_.Reject(condition);
+  Message m = Message::ResponseTo(invite, r.code);
+  m.retry_after_s = r.retry_after_s;
+  m.reason_q850 = static_cast<int16_t>(r.q850_cause);
+  m.truth.cause = cause;
+  return m;
+}
+
+void Sbc::OnRequest(const Message& request) {
+  switch (request.method) {
+    case Method::kInvite:
+      OnInvite(request);
+      return;
+    case Method::kBye:
+      OnBye(request);
+      return;
+    case Method::kAck:
+    case Method::kCancel:
+      return;
+  }
+}
+
+void Sbc::OnInvite(const Message& invite) {
+  ++counters_.invites;
+  const int32_t nap = invite.from < ingress_nap_.size() ? ingress_nap_[invite.from] : -1;
+  if (nap < 0 || naps_[nap].params->routes.empty()) {
+    ++counters_.rejections;
+    SendResponse(LocalRejection(invite, policy::Condition::kUnallocated, sip::Cause::kNoRoute));
+    return;
+  }
+  Nap& in = naps_[nap];
+  if (in.params->max_sessions != 0 && in.sessions >= in.params->max_sessions) {
+    ++counters_.rejections;
+    Message r = LocalRejection(invite, policy::Condition::kSessionCap, sip::Cause::kCapacity);
+    SendResponse(r);
+    return;
+  }
+  ++in.sessions;
+  ++counters_.seizures;
+  Call& call = calls_[invite.call_id];
+  call.invite = invite;
+  call.in_nap = static_cast<uint32_t>(nap);
+  SendResponse(Message::ResponseTo(invite, 100));
+  TryNextRoute(invite.call_id);
+}
+
+void Sbc::TryNextRoute(uint64_t key) {
+  Call& call = calls_.at(key);
+  const std::vector<uint32_t>& routes = naps_[call.in_nap].params->routes;
+  while (call.next_route < routes.size()) {
+    const uint32_t egress = routes[call.next_route++];
+    ++call.tried;
+    Nap& out = naps_[egress];
+    if (out.params->max_sessions != 0 && out.sessions >= out.params->max_sessions) {
+      call.failure = LocalRejection(call.invite, policy::Condition::kSessionCap, sip::Cause::kCapacity);
+      continue;  // a full egress trunk group is skipped, whatever the policy
+    }
+    ++out.sessions;
+    ++out.attempts;
+    call.out_nap = egress;
+    call.out_call_id = (uint64_t{id()} + 1) << 40 | next_serial_++;
+    by_out_.emplace(call.out_call_id, key);
+    Message invite = Message::Request(Method::kInvite, call.out_call_id, 1);
+    invite.destination = call.invite.destination;
+    SendRequest(out.params->peer, invite);
+    return;
+  }
+  FailUpstream(key);
+}
+
+void Sbc::OnResponse(const Message& response) {
+  auto out = by_out_.find(response.call_id);
+  if (out == by_out_.end()) return;
+  const uint64_t key = out->second;
+  Call& call = calls_.at(key);
+  if (response.method == Method::kBye) {
+    if (response.is_final()) {
+      CloseOutbound(call);
+      MaybeErase(key);
+    }
+    return;
+  }
+  if (response.method != Method::kInvite || response.status == 100) return;
+  if (response.status < 200) {
+    if (call.inbound_open) SendResponse(Message::ResponseTo(call.invite, response.status));
+    return;
+  }
+  if (response.status >= 300) {
+    OnOutboundFailure(key, response);
+    return;
+  }
+  call.answered = true;
+  ++counters_.answered;
+  SendAck(naps_[call.out_nap].params->peer, Message::Request(Method::kAck, call.out_call_id, response.cseq));
+  if (!call.inbound_open) {  // the caller left while we waited: end the outbound leg
+    SendRequest(naps_[call.out_nap].params->peer, Message::Request(Method::kBye, call.out_call_id, 2));
+    return;
+  }
+  SendResponse(Message::ResponseTo(call.invite, 200));
+}
+
+void Sbc::OnTimeout(const Message& request) {
+  auto out = by_out_.find(request.call_id);
+  if (out == by_out_.end()) return;
+  const uint64_t key = out->second;
+  if (request.method == Method::kInvite) {
+    Message timeout = Message::ResponseTo(request, 408);
+    timeout.truth.cause = sip::Cause::kTimeout;
+    OnOutboundFailure(key, timeout);
+    return;
+  }
+  CloseOutbound(calls_.at(key));  // BYE unanswered: the outbound dialog is gone
+  MaybeErase(key);
+}
+
+void Sbc::OnOutboundFailure(uint64_t key, const Message& failure) {
+  Call& call = calls_.at(key);
+  const uint32_t nap = call.out_nap;
+  CloseOutbound(call);
+  call.failure = failure;
+  const policy::Decision d = ctx_.policy.Decide(id(), nap, failure.status);
+  if (d.action == policy::Action::kAdvance && call.inbound_open) {
+    TryNextRoute(key);
+  } else {
+    FailUpstream(key);
+  }
+}
+
+void Sbc::FailUpstream(uint64_t key) {
+  Call& call = calls_.at(key);
+  if (call.inbound_open) {
+    ++counters_.rejections;
+    Message m = Message::ResponseTo(call.invite, call.failure.status == 0 ? 503 : call.failure.status);
+    m.retry_after_s = call.failure.retry_after_s;
+    m.reason_q850 = call.failure.reason_q850;
+    m.truth = call.failure.truth;
+    if (call.failure.status == 0) m.truth.cause = sip::Cause::kNoRoute;
+    const auto& routes = naps_[call.in_nap].params->routes;
+    m.truth.routes_tried = call.tried;
+    m.truth.routes_untried = static_cast<uint8_t>(routes.size() - call.next_route);
+    SendResponse(m);
+    call.inbound_open = false;
+    --naps_[call.in_nap].sessions;
+  }
+  MaybeErase(key);
+}
+
+void Sbc::OnBye(const Message& bye) {
+  auto it = calls_.find(bye.call_id);
+  if (it == calls_.end() || !it->second.inbound_open) {
+    SendResponse(Message::ResponseTo(bye, 481));
+    return;
+  }
+  Call& call = it->second;
+  SendResponse(Message::ResponseTo(bye, 200));
+  call.inbound_open = false;
+  --naps_[call.in_nap].sessions;
+  if (call.out_call_id != 0 && call.answered) {
+    SendRequest(naps_[call.out_nap].params->peer, Message::Request(Method::kBye, call.out_call_id, 2));
+  }
+  MaybeErase(bye.call_id);
+}
+
+void Sbc::OnAckTimeout(const Message& response) {
+  auto it = calls_.find(response.call_id);
+  if (it == calls_.end() || !it->second.inbound_open) return;
+  Call& call = it->second;  // the caller never confirmed: tear the call down
+  call.inbound_open = false;
+  --naps_[call.in_nap].sessions;
+  if (call.out_call_id != 0) {
+    SendRequest(naps_[call.out_nap].params->peer, Message::Request(Method::kBye, call.out_call_id, 2));
+  }
+}
+
+void Sbc::CloseOutbound(Call& call) {
+  if (call.out_call_id == 0) return;
+  by_out_.erase(call.out_call_id);
+  --naps_[call.out_nap].sessions;
+  call.out_call_id = 0;
+}
+
+void Sbc::MaybeErase(uint64_t key) {
+  auto it = calls_.find(key);
+  if (it != calls_.end() && !it->second.inbound_open && it->second.out_call_id == 0) calls_.erase(it);
+}
+
+}  // namespace crankback::nodes

@@ -1,0 +1,109 @@
+#include "models/nodes/user_agent.h"
+
+#include <algorithm>
+
+namespace crankback::nodes {
+
+using sip::Message;
+using sip::Method;
+
+UserAgent::UserAgent(const NodeContext& ctx, sim::NodeId id,
+                     std::vector<const TrafficParams*> sources, sim::SimTime end)
+    : sip::Endpoint(ctx.sip, id, ctx.timers), ctx_(ctx), end_(end) {
+  ctx.sip.Attach(id, this);
+  for (const TrafficParams* p : sources) {
+    Source s{p, ctx.rng.Stream(p->name, "arrivals"), ctx.rng.Stream(p->name, "holding_time"),
+             ctx.rng.Stream(p->name, "destination"), {}};
+    double total = 0;
+    for (double w : p->weights) total += w;
+    double acc = 0;
+    for (double w : p->weights) s.cumulative.push_back((acc += w) / total);
+    sources_.push_back(std::move(s));
+  }
+}
+
+void UserAgent::Start() {
+  for (uint32_t i = 0; i < sources_.size(); ++i) {
+    const double mean = 1.0 / sources_[i].params->calls_per_second;
+    const sim::Duration first = sim::Distribution::Exponential(mean).SampleDuration(sources_[i].arrivals);
+    if (engine().Now() + first < end_) engine().ScheduleIn(first, [this, i] { Arrival(i); });
+  }
+}
+
+void UserAgent::Arrival(uint32_t source) {
+  Source& s = sources_[source];
+  const uint64_t call_id = (uint64_t{id()} + 1) << 40 | next_serial_++;
+  Call call;
+  call.source = source;
+  call.arrival = engine().Now();
+  call.holding = s.params->holding_time.SampleDuration(s.holding);
+  const double u = s.destination.NextOpenUniform();
+  const size_t pick = std::lower_bound(s.cumulative.begin(), s.cumulative.end(), u) - s.cumulative.begin();
+  call.destination = s.params->destinations[std::min(pick, s.params->destinations.size() - 1)];
+  calls_.emplace(call_id, call);
+  Message invite = Message::Request(Method::kInvite, call_id, 1);
+  invite.destination = call.destination;
+  SendRequest(s.params->via, invite);
+
+  const double mean = 1.0 / s.params->calls_per_second;
+  const sim::Duration gap = sim::Distribution::Exponential(mean).SampleDuration(s.arrivals);
+  if (engine().Now() + gap < end_) engine().ScheduleIn(gap, [this, source] { Arrival(source); });
+}
+
+void UserAgent::OnResponse(const Message& response) {
+  auto it = calls_.find(response.call_id);
+  if (it == calls_.end()) return;
+  Call& call = it->second;
+  if (response.method == Method::kBye) {
+    if (response.is_final()) calls_.erase(it);
+    return;
+  }
+  if (response.method != Method::kInvite || !response.is_final()) return;
+  if (response.status >= 300) {
+    Finish(response.call_id, call, response.status, response.truth);
+    calls_.erase(it);
+    return;
+  }
+  call.answered = true;
+  Finish(response.call_id, call, response.status, response.truth);
+  SendAck(response.from, Message::Request(Method::kAck, response.call_id, response.cseq));
+  const uint64_t call_id = response.call_id;
+  engine().ScheduleIn(call.holding, [this, call_id] { HangUp(call_id); });
+}
+
+void UserAgent::HangUp(uint64_t call_id) {
+  auto it = calls_.find(call_id);
+  if (it == calls_.end()) return;
+  SendRequest(sources_[it->second.source].params->via, Message::Request(Method::kBye, call_id, 2));
+}
+
+void UserAgent::OnTimeout(const Message& request) {
+  auto it = calls_.find(request.call_id);
+  if (it == calls_.end()) return;
+  if (request.method == Method::kInvite) {
+    sip::GroundTruth truth;
+    truth.cause = sip::Cause::kTimeout;
+    Finish(request.call_id, it->second, 408, truth);
+  }
+  calls_.erase(it);  // INVITE: failed; BYE: the dialog is gone either way
+}
+
+void UserAgent::OnRequest(const Message& request) {
+  if (request.method != Method::kBye) return;
+  const bool known = calls_.erase(request.call_id) != 0;
+  SendResponse(Message::ResponseTo(request, known ? 200 : 481));
+}
+
+void UserAgent::Finish(uint64_t, const Call& call, int code, const sip::GroundTruth& truth) {
+  metrics::CallOutcome o;
+  o.arrival = call.arrival;
+  o.final_code = code;
+  o.truth = truth;
+  if (code < 300) {
+    o.result = metrics::Result::kAnswered;
+    o.answered_s = sim::ToSeconds(call.holding);
+  }
+  ctx_.metrics.Record(o);
+}
+
+}  // namespace crankback::nodes

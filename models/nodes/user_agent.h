@@ -1,0 +1,73 @@
+// A caller population behind one user agent: Poisson call arrivals, each with
+// its dialled number and holding time, and the outcome of every call.
+//
+//   UserAgent callers(ctx, id, "callers", {&traffic}, end);
+//   callers.Start();   // schedules the first arrival of each traffic source
+//
+// The caller hangs up (BYE) after the holding time of an answered call. The
+// draws come from streams keyed by the source's name, so every policy compared
+// in a replication sees the same calls.
+#pragma once
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "models/nodes/node_context.h"
+#include "sim/distribution.h"
+
+namespace crankback::nodes {
+
+struct TrafficParams {
+  std::string name;
+  uint32_t origin = 0;  // node index of the user agent
+  uint32_t via = 0;     // node index it sends INVITEs to
+  double calls_per_second = 1;
+  sim::Distribution holding_time;
+  std::vector<uint32_t> destinations;  // scenario destination indices
+  std::vector<double> weights;         // same length, positive
+};
+
+class UserAgent : public sip::Endpoint {
+ public:
+  UserAgent(const NodeContext& ctx, sim::NodeId id, std::vector<const TrafficParams*> sources,
+            sim::SimTime end);
+
+  void Start();
+  size_t active_calls() const { return calls_.size(); }
+  uint64_t calls_started() const { return next_serial_; }
+
+ protected:
+  void OnRequest(const sip::Message& request) override;
+  void OnResponse(const sip::Message& response) override;
+  void OnTimeout(const sip::Message& request) override;
+  void OnAckTimeout(const sip::Message&) override {}
+
+ private:
+  struct Source {
+    const TrafficParams* params;
+    sim::RngStream arrivals;
+    sim::RngStream holding;
+    sim::RngStream destination;
+    std::vector<double> cumulative;  // normalized weights
+  };
+  struct Call {
+    uint32_t source = 0;
+    sim::SimTime arrival;
+    sim::Duration holding;
+    uint32_t destination = 0;
+    bool answered = false;
+  };
+
+  void Arrival(uint32_t source);
+  void HangUp(uint64_t call_id);
+  void Finish(uint64_t call_id, const Call& call, int code, const sip::GroundTruth& truth);
+
+  NodeContext ctx_;
+  sim::SimTime end_;
+  std::vector<Source> sources_;
+  std::unordered_map<uint64_t, Call> calls_;
+  uint64_t next_serial_ = 0;
+};
+
+}  // namespace crankback::nodes

@@ -1,0 +1,87 @@
+#include "models/simulation.h"
+
+#include <memory>
+
+#include "sim/engine.h"
+
+namespace crankback::models {
+
+namespace {
+
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+
+}  // namespace
+
+RunResult RunSimulation(const ScenarioParams& scenario, const policy::CauseMap& policy,
+                        const RunSpec& spec) {
+  RunResult result;
+  result.metrics = metrics::RunMetrics(spec.warmup);
+  const sim::RngFactory rng(spec.seed, spec.replication);
+  sim::Engine engine;
+  sim::Network network(rng);
+  for (const NodeParams& n : scenario.nodes) network.AddNode(n.name);
+  for (const LinkSpec& l : scenario.links) network.AddLink(l.a, l.b, l.params);
+  sip::SipNetwork sip(engine, network);
+  const nodes::NodeContext ctx{sip, rng, result.metrics, scenario.dialects, policy, scenario.timers};
+
+  std::vector<std::unique_ptr<nodes::UserAgent>> agents;
+  std::vector<std::unique_ptr<nodes::Sbc>> sbcs;
+  std::vector<std::unique_ptr<nodes::Carrier>> carriers;
+  for (uint32_t i = 0; i < scenario.nodes.size(); ++i) {
+    std::visit(Overloaded{
+                   [&](const UserAgentParams&) {
+                     std::vector<const nodes::TrafficParams*> sources;
+                     for (const auto& t : scenario.traffic) {
+                       if (t.origin == i) sources.push_back(&t);
+                     }
+                     agents.push_back(std::make_unique<nodes::UserAgent>(ctx, i, sources, spec.end));
+                   },
+                   [&](const nodes::SbcParams& p) {
+                     sbcs.push_back(std::make_unique<nodes::Sbc>(ctx, i, p));
+                   },
+                   [&](const nodes::CarrierParams& p) {
+                     carriers.push_back(
+                         std::make_unique<nodes::Carrier>(ctx, i, scenario.nodes[i].name, p));
+                   },
+               },
+               scenario.nodes[i].kind);
+  }
+  for (auto& a : agents) a->Start();
+  engine.Run();
+
+  // Every call ended in exactly one outcome, and nothing is left holding state.
+  uint64_t started = 0;
+  auto check = [&](bool ok, const std::string& what) {
+    if (!ok) result.violations.push_back(what);
+  };
+  for (const auto& a : agents) {
+    started += a->calls_started();
+    check(a->active_calls() == 0, network.NodeName(a->id()) + ": calls still active at the end");
+    check(a->open_transactions() == 0, network.NodeName(a->id()) + ": transactions still open");
+  }
+  check(result.metrics.recorded() == started,
+        "outcomes recorded (" + std::to_string(result.metrics.recorded()) +
+            ") differ from calls started (" + std::to_string(started) + ")");
+  for (const auto& s : sbcs) {
+    check(s->active_calls() == 0, network.NodeName(s->id()) + ": calls still active at the end");
+    check(s->open_transactions() == 0, network.NodeName(s->id()) + ": transactions still open");
+  }
+  for (const auto& c : carriers) {
+    check(c->busy_channels() == 0, network.NodeName(c->id()) + ": channels still busy at the end");
+    check(c->open_transactions() == 0, network.NodeName(c->id()) + ": transactions still open");
+  }
+
+  result.nodes.resize(scenario.nodes.size());
+  for (uint32_t i = 0; i < scenario.nodes.size(); ++i) result.nodes[i].name = scenario.nodes[i].name;
+  for (const auto& s : sbcs) result.nodes[s->id()].counters = s->counters();
+  for (const auto& c : carriers) result.nodes[c->id()].counters = c->counters();
+  result.transport = sip.counters();
+  result.events = engine.executed();
+  result.finished = engine.Now();
+  return result;
+}
+
+}  // namespace crankback::models

@@ -1,0 +1,75 @@
+// One simulation run: a scenario, one cause-mapping policy, one replication.
+//
+//   RunResult r = RunSimulation(scenario, policy, {.seed = 7, .replication = 0, ...});
+//   double asr = double(r.metrics.answered()) / r.metrics.attempts();
+//
+// Builds the network and the nodes on a fresh engine, offers traffic over
+// [0, end), runs until every call has ended, and checks that each call ended in
+// exactly one outcome and that no node holds a session or transaction.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "models/metrics/call_outcome.h"
+#include "models/nodes/carrier.h"
+#include "models/nodes/node_context.h"
+#include "models/nodes/sbc.h"
+#include "models/nodes/user_agent.h"
+#include "models/policy/cause_map.h"
+#include "models/policy/dialect.h"
+#include "models/sip/endpoint.h"
+#include "sim/network.h"
+
+namespace crankback::models {
+
+struct UserAgentParams {};
+
+struct NodeParams {
+  std::string name;
+  std::variant<UserAgentParams, nodes::SbcParams, nodes::CarrierParams> kind;
+};
+
+struct LinkSpec {
+  uint32_t a = 0;
+  uint32_t b = 0;
+  sim::LinkParams params;
+};
+
+// A validated scenario: every name already resolved to an index.
+struct ScenarioParams {
+  std::vector<NodeParams> nodes;
+  std::vector<LinkSpec> links;
+  std::vector<nodes::TrafficParams> traffic;
+  std::vector<std::string> destinations;  // dialled numbers
+  std::vector<policy::Dialect> dialects;
+  sip::TimerProfile timers;
+};
+
+struct RunSpec {
+  uint64_t seed = 1;
+  uint32_t replication = 0;
+  sim::SimTime end;     // arrivals stop here
+  sim::SimTime warmup;  // calls arriving earlier are not counted
+};
+
+struct NodeResult {
+  std::string name;
+  nodes::NodeCounters counters;
+};
+
+struct RunResult {
+  metrics::RunMetrics metrics{sim::SimTime::Zero()};
+  std::vector<NodeResult> nodes;
+  sip::TransportCounters transport;
+  uint64_t events = 0;
+  sim::SimTime finished;                 // when the last call ended
+  std::vector<std::string> violations;  // broken end-of-run invariants; empty when sound
+};
+
+RunResult RunSimulation(const ScenarioParams& scenario, const policy::CauseMap& policy,
+                        const RunSpec& spec);
+
+}  // namespace crankback::models

@@ -1,0 +1,48 @@
+#include "models/sip/message.h"
+
+namespace crankback::sip {
+
+const char* MethodName(Method m) {
+  switch (m) {
+    case Method::kInvite:
+      return "INVITE";
+    case Method::kAck:
+      return "ACK";
+    case Method::kBye:
+      return "BYE";
+    case Method::kCancel:
+      return "CANCEL";
+  }
+  return "?";
+}
+
+const char* CauseName(Cause c) {
+  switch (c) {
+    case Cause::kNone:
+      return "none";
+    case Cause::kCapacity:
+      return "capacity";
+    case Cause::kUnallocated:
+      return "unallocated";
+    case Cause::kTimeout:
+      return "timeout";
+    case Cause::kNoRoute:
+      return "no_route";
+  }
+  return "?";
+}
+
+bool IsRouteLocal(Cause c) {
+  switch (c) {
+    case Cause::kCapacity:
+    case Cause::kTimeout:
+      return true;
+    case Cause::kNone:
+    case Cause::kUnallocated:
+    case Cause::kNoRoute:
+      return false;
+  }
+  return false;
+}
+
+}  // namespace crankback::sip

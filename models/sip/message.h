@@ -1,0 +1,72 @@
+// A SIP message as the simulator carries it: a compact struct, not text.
+//
+//   Message invite = Message::Request(Method::kInvite, call_id, /*cseq=*/1);
+//   Message busy = Message::ResponseTo(invite, 486);
+//
+// Call-ID, CSeq and the answered method identify the transaction. `truth` is
+// simulator-only ground truth that rides along with a rejection (why it really
+// failed, which routes were tried); it never appears on the wire.
+#pragma once
+
+#include <cstdint>
+
+#include "sim/network.h"
+
+namespace crankback::sip {
+
+enum class Method : uint8_t { kInvite, kAck, kBye, kCancel };
+const char* MethodName(Method m);
+
+// Why a call really failed, whatever code a node chose to say it with.
+enum class Cause : uint8_t {
+  kNone,
+  kCapacity,     // sessions or channels exhausted at a node
+  kUnallocated,  // number not served by the node
+  kTimeout,      // no final response in time (Timer B) or no ACK
+  kNoRoute,      // the SBC has no route (left) for the call
+};
+const char* CauseName(Cause c);
+// True when the cause belongs to one route, so another route might succeed.
+bool IsRouteLocal(Cause c);
+
+struct GroundTruth {
+  Cause cause = Cause::kNone;
+  uint8_t routes_tried = 0;
+  uint8_t routes_untried = 0;  // routes of the SBC's list still untried when it gave up
+};
+
+struct Message {
+  Method method = Method::kInvite;  // a request's method, or the CSeq method answered
+  int16_t status = 0;               // 0 for a request, 100-699 for a response
+  bool retransmission = false;
+  uint32_t cseq = 1;
+  uint64_t call_id = 0;
+  uint32_t destination = 0;    // index of the dialled number (Request-URI) in the scenario
+  int16_t reason_q850 = 0;     // Reason: Q.850;cause=N, 0 = absent
+  int32_t retry_after_s = 0;   // 0 = absent
+  GroundTruth truth;
+  sim::NodeId from = 0;  // set by the transport
+  sim::NodeId to = 0;
+
+  bool is_request() const { return status == 0; }
+  bool is_final() const { return status >= 200; }
+
+  static Message Request(Method m, uint64_t call_id, uint32_t cseq) {
+    Message msg;
+    msg.method = m;
+    msg.call_id = call_id;
+    msg.cseq = cseq;
+    return msg;
+  }
+  static Message ResponseTo(const Message& request, int status) {
+    Message msg;
+    msg.method = request.method;
+    msg.status = static_cast<int16_t>(status);
+    msg.call_id = request.call_id;
+    msg.cseq = request.cseq;
+    msg.destination = request.destination;
+    return msg;
+  }
+};
+
+}  // namespace crankback::sip

@@ -1,0 +1,519 @@
+#include "topologies/loader.h"
+
+#include <google/protobuf/io/tokenizer.h>
+#include <google/protobuf/text_format.h>
+
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+
+#include "models/policy/dialect.h"
+#include "topologies/distribution_param.h"
+#include "topologies/field_path.h"
+#include "topologies/simrun.pb.h"
+
+namespace crankback::topologies {
+
+namespace {
+
+using google::protobuf::Message;
+
+constexpr int64_t kMaxSessions = 10'000'000;
+constexpr double kMaxCallsPerSecond = 1e6;
+constexpr double kMaxSeconds = 1e8;
+constexpr double kMaxCallsPerRun = 2e9;
+constexpr int kMaxReplications = 1'000'000;
+constexpr size_t kMaxRoutes = 255;
+
+struct FirstSyntaxError : google::protobuf::io::ErrorCollector {
+  void AddError(int at_line, google::protobuf::io::ColumnNumber column,
+                const std::string& message) override {
+    if (found) return;
+    found = true;
+    line = at_line + 1;
+    text = "syntax error at column " + std::to_string(column + 1) + ": " + message;
+  }
+  bool found = false;
+  int line = 0;
+  std::string text;
+};
+
+// Text format is printable UTF-8 (plus tab, CR, LF); binary protobuf almost
+// never is, since tags and lengths below 32 are control bytes.
+bool LooksLikeText(std::string_view s) {
+  for (unsigned char c : s) {
+    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return false;
+    if (c == 0x7f) return false;
+  }
+  return true;
+}
+
+std::string Num(double v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+
+// Validation and conversion, one function per message; each returns the first error.
+class Builder {
+ public:
+  Builder(const pb::Simulation& sim, FieldPath root) : sim_(sim), root_(std::move(root)) {}
+
+  Loaded<Study> Build();
+
+ private:
+  using Error = std::optional<LoadError>;
+
+  Error Nodes();
+  Error Links();
+  Error Dialects();
+  Error Sbc(uint32_t node, const pb::Sbc& sbc, const FieldPath& at);
+  Error Carrier(uint32_t node, const pb::Carrier& c, const FieldPath& at, nodes::CarrierParams& out);
+  Error Traffic();
+  Error Policies();
+  Error Experiment();
+  Error ResolveDialect(const std::string& name, const FieldPath& at, uint32_t& out);
+  Error NodeRef(const std::string& name, const FieldPath& at, uint32_t& out) const;
+  Error Sessions(int64_t v, const FieldPath& at, uint32_t& out) const;
+  Error Rule(const pb::CauseRule& r, const FieldPath& at, policy::CauseRule& out) const;
+  bool Linked(uint32_t a, uint32_t b) const { return links_.count({std::min(a, b), std::max(a, b)}) != 0; }
+
+  const pb::Simulation& sim_;
+  FieldPath root_;
+  Study study_;
+  std::map<std::string, uint32_t> node_index_;
+  std::set<std::pair<uint32_t, uint32_t>> links_;
+  std::map<std::string, uint32_t> dialect_index_;
+  std::map<std::string, uint32_t> destination_index_;
+  std::vector<std::vector<std::string>> carrier_prefixes_;  // per node
+};
+
+Loaded<Study> Builder::Build() {
+  if (sim_.nodes().empty()) return root_.Error("the topology has no nodes");
+  if (sim_.traffic().empty()) return root_.Error("the topology has no traffic sources");
+  for (Error e : {Nodes(), Links(), Dialects()}) {
+    if (e) return *e;
+  }
+  // SBCs and carriers refer to dialects and links, so they are checked after both.
+  for (int i = 0; i < sim_.nodes_size(); ++i) {
+    const pb::Node& n = sim_.nodes(i);
+    const FieldPath at = root_.Child(sim_, "nodes", i, n.name());
+    auto& kind = study_.scenario.nodes[i].kind;
+    if (n.has_sbc()) {
+      if (Error e = Sbc(i, n.sbc(), at.Child(n, "sbc"))) return *e;
+    } else if (n.has_carrier()) {
+      nodes::CarrierParams c;
+      if (Error e = Carrier(i, n.carrier(), at.Child(n, "carrier"), c)) return *e;
+      kind = c;
+    }
+  }
+  for (Error e : {Traffic(), Policies(), Experiment()}) {
+    if (e) return *e;
+  }
+  // Destinations are known once all traffic is read: which numbers each carrier serves.
+  for (auto& n : study_.scenario.nodes) {
+    auto* c = std::get_if<nodes::CarrierParams>(&n.kind);
+    if (c == nullptr) continue;
+    const auto& prefixes = carrier_prefixes_[&n - study_.scenario.nodes.data()];
+    if (prefixes.empty()) continue;
+    for (const std::string& number : study_.scenario.destinations) {
+      bool served = false;
+      for (const std::string& p : prefixes) served = served || number.rfind(p, 0) == 0 || p == "*";
+      c->serves.push_back(served);
+    }
+  }
+  google::protobuf::TextFormat::PrintToString(sim_, &study_.resolved_text);
+  return std::move(study_);
+}
+
+Builder::Error Builder::NodeRef(const std::string& name, const FieldPath& at, uint32_t& out) const {
+  if (name.empty()) return at.Error("must name a node");
+  auto it = node_index_.find(name);
+  if (it == node_index_.end()) return at.Error("unknown node \"" + name + "\"");
+  out = it->second;
+  return std::nullopt;
+}
+
+Builder::Error Builder::Sessions(int64_t v, const FieldPath& at, uint32_t& out) const {
+  if (v < 0 || v > kMaxSessions) {
+    return at.Error("must be in 0.." + std::to_string(kMaxSessions) + " (0 = unlimited; got " +
+                    std::to_string(v) + ")");
+  }
+  out = static_cast<uint32_t>(v);
+  return std::nullopt;
+}
+
+Builder::Error Builder::Nodes() {
+  for (int i = 0; i < sim_.nodes_size(); ++i) {
+    const pb::Node& n = sim_.nodes(i);
+    const FieldPath at = root_.Child(sim_, "nodes", i, n.name());
+    if (n.name().empty()) return at.Child(n, "name").Error("a node needs a name");
+    if (!node_index_.emplace(n.name(), i).second) {
+      return at.Child(n, "name").Error("duplicate node name \"" + n.name() + "\"");
+    }
+    if (n.kind_case() == pb::Node::KIND_NOT_SET) {
+      return at.Error("a node needs a kind: user_agent, sbc or carrier");
+    }
+    study_.scenario.nodes.push_back({n.name(), models::UserAgentParams{}});
+  }
+  carrier_prefixes_.resize(sim_.nodes_size());
+  return std::nullopt;
+}
+
+Builder::Error Builder::Links() {
+  for (int i = 0; i < sim_.links_size(); ++i) {
+    const pb::Link& l = sim_.links(i);
+    const FieldPath at = root_.Child(sim_, "links", i);
+    models::LinkSpec spec;
+    if (Error e = NodeRef(l.a(), at.Child(l, "a"), spec.a)) return e;
+    if (Error e = NodeRef(l.b(), at.Child(l, "b"), spec.b)) return e;
+    if (spec.a == spec.b) return at.Child(l, "b").Error("a link joins two different nodes");
+    if (!links_.insert({std::min(spec.a, spec.b), std::max(spec.a, spec.b)}).second) {
+      return at.Error("duplicate link between \"" + l.a() + "\" and \"" + l.b() + "\"");
+    }
+    if (!std::isfinite(l.latency_s()) || l.latency_s() < 0 || l.latency_s() > 3600) {
+      return at.Child(l, "latency_s").Error("must be in 0..3600 seconds (got " + Num(l.latency_s()) + ")");
+    }
+    if (!(l.loss() >= 0 && l.loss() < 1)) {
+      return at.Child(l, "loss").Error("must be a probability in [0, 1) (got " + Num(l.loss()) + ")");
+    }
+    if (!pb::Transport_IsValid(l.transport())) {
+      return at.Child(l, "transport").Error("unknown transport " + std::to_string(l.transport()));
+    }
+    spec.params.latency = sim::SecondsToDuration(l.latency_s());
+    spec.params.loss = l.loss();
+    spec.params.transport = static_cast<sim::Transport>(l.transport());
+    if (l.has_jitter()) {
+      sim::Distribution d;
+      if (auto e = ToDistribution(l.jitter(), at.Child(l, "jitter"), d)) return e;
+      spec.params.jitter = d;
+    }
+    study_.scenario.links.push_back(spec);
+  }
+  return std::nullopt;
+}
+
+Builder::Error Builder::Dialects() {
+  for (policy::Dialect& d : policy::PresetDialects()) {
+    dialect_index_[d.name] = static_cast<uint32_t>(study_.scenario.dialects.size());
+    study_.scenario.dialects.push_back(std::move(d));
+  }
+  for (int i = 0; i < sim_.dialects_size(); ++i) {
+    const pb::Dialect& d = sim_.dialects(i);
+    const FieldPath at = root_.Child(sim_, "dialects", i, d.name());
+    if (d.name().empty()) return at.Child(d, "name").Error("a dialect needs a name");
+    if (dialect_index_.count(d.name())) {
+      return at.Child(d, "name").Error("dialect \"" + d.name() + "\" is already defined");
+    }
+    const auto code_ok = [](int c) { return c >= 300 && c <= 699; };
+    if (!code_ok(d.fallback_code())) {
+      return at.Child(d, "fallback_code")
+          .Error("must be a failure code in 300..699 (got " + std::to_string(d.fallback_code()) + ")");
+    }
+    policy::Dialect out;
+    out.name = d.name();
+    out.fallback = {d.fallback_code(), 0, 0};
+    for (int j = 0; j < d.entries_size(); ++j) {
+      const pb::DialectEntry& e = d.entries(j);
+      const FieldPath ea = at.Child(d, "entries", j);
+      if (e.condition() <= pb::CONDITION_UNSPECIFIED || !pb::Condition_IsValid(e.condition())) {
+        return ea.Child(e, "condition").Error("needs a condition (SESSION_CAP, UNALLOCATED)");
+      }
+      if (!code_ok(e.code())) {
+        return ea.Child(e, "code").Error("must be a failure code in 300..699 (got " + std::to_string(e.code()) + ")");
+      }
+      if (e.retry_after_s() < 0 || e.retry_after_s() > 86400) {
+        return ea.Child(e, "retry_after_s").Error("must be in 0..86400 (got " + std::to_string(e.retry_after_s()) + ")");
+      }
+      if (e.q850_cause() < 0 || e.q850_cause() > 127) {
+        return ea.Child(e, "q850_cause").Error("must be a Q.850 cause in 0..127 (got " + std::to_string(e.q850_cause()) + ")");
+      }
+      out.entries[e.condition() - 1] = policy::Rejection{e.code(), e.retry_after_s(), e.q850_cause()};
+    }
+    dialect_index_[d.name()] = static_cast<uint32_t>(study_.scenario.dialects.size());
+    study_.scenario.dialects.push_back(std::move(out));
+  }
+  return std::nullopt;
+}
+
+Builder::Error Builder::ResolveDialect(const std::string& name, const FieldPath& at, uint32_t& out) {
+  auto it = dialect_index_.find(name.empty() ? "rfc3398" : name);
+  if (it == dialect_index_.end()) return at.Error("unknown dialect \"" + name + "\"");
+  out = it->second;
+  return std::nullopt;
+}
+
+Builder::Error Builder::Sbc(uint32_t node, const pb::Sbc& sbc, const FieldPath& at) {
+  nodes::SbcParams out;
+  if (Error e = ResolveDialect(sbc.dialect(), at.Child(sbc, "dialect"), out.dialect)) return e;
+  std::map<std::string, uint32_t> nap_index;
+  for (int j = 0; j < sbc.naps_size(); ++j) {
+    const pb::Nap& nap = sbc.naps(j);
+    if (nap.name().empty()) return at.Child(sbc, "naps", j).Child(nap, "name").Error("a NAP needs a name");
+    if (!nap_index.emplace(nap.name(), j).second) {
+      return at.Child(sbc, "naps", j, nap.name()).Child(nap, "name").Error("duplicate NAP name \"" + nap.name() + "\"");
+    }
+  }
+  for (int j = 0; j < sbc.naps_size(); ++j) {
+    const pb::Nap& nap = sbc.naps(j);
+    const FieldPath na = at.Child(sbc, "naps", j, nap.name());
+    nodes::NapParams p;
+    p.name = nap.name();
+    if (Error e = NodeRef(nap.peer(), na.Child(nap, "peer"), p.peer)) return e;
+    if (p.peer == node) return na.Child(nap, "peer").Error("a NAP's peer is another node");
+    if (!Linked(node, p.peer)) {
+      return na.Child(nap, "peer").Error("no link joins \"" + sim_.nodes(node).name() + "\" and \"" + nap.peer() + "\"");
+    }
+    if (Error e = Sessions(nap.max_sessions(), na.Child(nap, "max_sessions"), p.max_sessions)) return e;
+    if (static_cast<size_t>(nap.routes_size()) > kMaxRoutes) {
+      return na.Child(nap, "routes").Error("at most " + std::to_string(kMaxRoutes) + " routes");
+    }
+    for (int k = 0; k < nap.routes_size(); ++k) {
+      const FieldPath ra = na.Child(nap, "routes", k).Child(nap.routes(k), "nap");
+      auto it = nap_index.find(nap.routes(k).nap());
+      if (it == nap_index.end()) return ra.Error("unknown NAP \"" + nap.routes(k).nap() + "\" in this SBC");
+      if (it->second == static_cast<uint32_t>(j)) return ra.Error("a route leads to another NAP than its own");
+      p.routes.push_back(it->second);
+    }
+    out.naps.push_back(std::move(p));
+  }
+  study_.scenario.nodes[node].kind = std::move(out);
+  return std::nullopt;
+}
+
+Builder::Error Builder::Carrier(uint32_t node, const pb::Carrier& c, const FieldPath& at,
+                                nodes::CarrierParams& out) {
+  if (Error e = Sessions(c.max_sessions(), at.Child(c, "max_sessions"), out.max_sessions)) return e;
+  if (Error e = ResolveDialect(c.dialect(), at.Child(c, "dialect"), out.dialect)) return e;
+  if (c.has_ring_time()) {
+    if (auto e = ToDistribution(c.ring_time(), at.Child(c, "ring_time"), out.ring_time)) return e;
+  }
+  for (int k = 0; k < c.prefixes_size(); ++k) {
+    if (c.prefixes(k).empty()) return at.Child(c, "prefixes", k).Error("a prefix is not empty");
+    carrier_prefixes_[node].push_back(c.prefixes(k));
+  }
+  return std::nullopt;
+}
+
+Builder::Error Builder::Traffic() {
+  std::set<std::string> names;
+  for (int i = 0; i < sim_.traffic_size(); ++i) {
+    const pb::TrafficSource& t = sim_.traffic(i);
+    const FieldPath at = root_.Child(sim_, "traffic", i, t.name());
+    if (t.name().empty()) return at.Child(t, "name").Error("a traffic source needs a name");
+    if (!names.insert(t.name()).second) {
+      return at.Child(t, "name").Error("duplicate traffic source name \"" + t.name() + "\"");
+    }
+    nodes::TrafficParams p;
+    p.name = t.name();
+    if (Error e = NodeRef(t.origin(), at.Child(t, "origin"), p.origin)) return e;
+    if (!sim_.nodes(p.origin).has_user_agent()) {
+      return at.Child(t, "origin").Error("\"" + t.origin() + "\" is not a user_agent node");
+    }
+    if (Error e = NodeRef(t.via(), at.Child(t, "via"), p.via)) return e;
+    if (!Linked(p.origin, p.via)) {
+      return at.Child(t, "via").Error("no link joins \"" + t.origin() + "\" and \"" + t.via() + "\"");
+    }
+    if (const auto* sbc = std::get_if<nodes::SbcParams>(&study_.scenario.nodes[p.via].kind)) {
+      bool has_nap = false;
+      for (const auto& nap : sbc->naps) has_nap = has_nap || (nap.peer == p.origin && !nap.routes.empty());
+      if (!has_nap) {
+        return at.Child(t, "via").Error("SBC \"" + t.via() + "\" has no NAP with routes whose peer is \"" +
+                                        t.origin() + "\"");
+      }
+    } else if (!sim_.nodes(p.via).has_carrier()) {
+      return at.Child(t, "via").Error("\"" + t.via() + "\" is neither an sbc nor a carrier");
+    }
+    const double rate = t.calls_per_second();
+    if (!std::isfinite(rate) || rate <= 0 || rate > kMaxCallsPerSecond) {
+      return at.Child(t, "calls_per_second").Error("must be > 0 and <= " + Num(kMaxCallsPerSecond) +
+                                                   " (got " + Num(rate) + ")");
+    }
+    p.calls_per_second = rate;
+    if (!t.has_holding_time()) return at.Child(t, "holding_time").Error("a traffic source needs a holding_time");
+    if (auto e = ToDistribution(t.holding_time(), at.Child(t, "holding_time"), p.holding_time)) return e;
+    if (!(p.holding_time.Mean() > 0)) return at.Child(t, "holding_time").Error("must have a mean > 0");
+    std::vector<std::pair<std::string, double>> dests;
+    for (int k = 0; k < t.destinations_size(); ++k) {
+      const pb::Destination& d = t.destinations(k);
+      const FieldPath da = at.Child(t, "destinations", k);
+      if (d.number().empty()) return da.Child(d, "number").Error("a destination needs a number");
+      if (!std::isfinite(d.weight()) || d.weight() < 0) {
+        return da.Child(d, "weight").Error("must be >= 0 (got " + Num(d.weight()) + ")");
+      }
+      dests.emplace_back(d.number(), d.weight() == 0 ? 1.0 : d.weight());
+    }
+    if (dests.empty()) dests.emplace_back("*", 1.0);
+    for (const auto& [number, weight] : dests) {
+      auto [it, added] = destination_index_.emplace(number, study_.scenario.destinations.size());
+      if (added) study_.scenario.destinations.push_back(number);
+      p.destinations.push_back(it->second);
+      p.weights.push_back(weight);
+    }
+    study_.scenario.traffic.push_back(std::move(p));
+  }
+  return std::nullopt;
+}
+
+Builder::Error Builder::Rule(const pb::CauseRule& r, const FieldPath& at, policy::CauseRule& out) const {
+  const auto code_ok = [](int c) { return c >= 100 && c <= 699; };
+  switch (r.match_case()) {
+    case pb::CauseRule::kCode:
+      if (!code_ok(r.code())) {
+        return at.Child(r, "code").Error("must be a SIP code in 100..699 (got " + std::to_string(r.code()) + ")");
+      }
+      out.low = out.high = r.code();
+      break;
+    case pb::CauseRule::kCodeClass:
+      if (r.code_class() < 1 || r.code_class() > 6) {
+        return at.Child(r, "code_class").Error("must be a class 1..6 (got " + std::to_string(r.code_class()) + ")");
+      }
+      out.low = r.code_class() * 100;
+      out.high = out.low + 99;
+      break;
+    case pb::CauseRule::kRange:
+      if (!code_ok(r.range().low()) || !code_ok(r.range().high()) || r.range().low() > r.range().high()) {
+        return at.Child(r, "range").Error("must be low <= high, both in 100..699 (got " +
+                                          std::to_string(r.range().low()) + ".." +
+                                          std::to_string(r.range().high()) + ")");
+      }
+      out.low = r.range().low();
+      out.high = r.range().high();
+      break;
+    case pb::CauseRule::MATCH_NOT_SET:
+      return at.Error("a rule needs a match: code, code_class or range");
+  }
+  if (r.action() == pb::ACTION_UNSPECIFIED || !pb::Action_IsValid(r.action())) {
+    return at.Child(r, "action").Error("needs an action: ADVANCE or STOP");
+  }
+  out.action = r.action() == pb::ADVANCE ? policy::Action::kAdvance : policy::Action::kStop;
+  return std::nullopt;
+}
+
+Builder::Error Builder::Policies() {
+  std::map<std::string, size_t> by_name;
+  std::vector<policy::CauseMap> all;
+  for (int i = 0; i < sim_.policies_size(); ++i) {
+    const pb::Policy& p = sim_.policies(i);
+    const FieldPath at = root_.Child(sim_, "policies", i, p.name());
+    if (p.name().empty()) return at.Child(p, "name").Error("a policy needs a name");
+    if (!by_name.emplace(p.name(), i).second) {
+      return at.Child(p, "name").Error("duplicate policy name \"" + p.name() + "\"");
+    }
+    policy::CauseMap map;
+    map.name = p.name();
+    if (p.fallback() == pb::ACTION_UNSPECIFIED || !pb::Action_IsValid(p.fallback())) {
+      return at.Child(p, "fallback").Error("a policy needs an explicit fallback: ADVANCE or STOP");
+    }
+    map.fallback = p.fallback() == pb::ADVANCE ? policy::Action::kAdvance : policy::Action::kStop;
+    for (int k = 0; k < p.rules_size(); ++k) {
+      policy::CauseRule rule;
+      if (Error e = Rule(p.rules(k), at.Child(p, "rules", k), rule)) return e;
+      map.rules.push_back(rule);
+    }
+    for (int k = 0; k < p.naps_size(); ++k) {
+      const pb::NapRules& nr = p.naps(k);
+      const FieldPath na = at.Child(p, "naps", k, nr.nap());
+      bool found = false;
+      for (uint32_t n = 0; n < study_.scenario.nodes.size(); ++n) {
+        const auto* sbc = std::get_if<nodes::SbcParams>(&study_.scenario.nodes[n].kind);
+        for (uint32_t j = 0; sbc != nullptr && j < sbc->naps.size(); ++j) {
+          if (sbc->naps[j].name != nr.nap()) continue;
+          found = true;
+          policy::NapRules rules{n, j, {}};
+          for (int r = 0; r < nr.rules_size(); ++r) {
+            policy::CauseRule rule;
+            if (Error e = Rule(nr.rules(r), na.Child(nr, "rules", r), rule)) return e;
+            rules.rules.push_back(rule);
+          }
+          map.naps.push_back(std::move(rules));
+        }
+      }
+      if (!found) return na.Child(nr, "nap").Error("no SBC has a NAP (trunk group) named \"" + nr.nap() + "\"");
+    }
+    all.push_back(std::move(map));
+  }
+  const pb::Experiment& x = sim_.experiment();
+  const FieldPath xa = root_.Child(sim_, "experiment");
+  if (x.policies().empty()) {
+    if (all.empty()) return root_.Child(sim_, "policies").Error("the topology defines no policy to run");
+    study_.policies = std::move(all);
+    return std::nullopt;
+  }
+  std::set<std::string> chosen;
+  for (int k = 0; k < x.policies_size(); ++k) {
+    const FieldPath pa = xa.Child(x, "policies", k);
+    auto it = by_name.find(x.policies(k));
+    if (it == by_name.end()) return pa.Error("unknown policy \"" + x.policies(k) + "\"");
+    if (!chosen.insert(x.policies(k)).second) return pa.Error("policy \"" + x.policies(k) + "\" is listed twice");
+    study_.policies.push_back(all[it->second]);
+  }
+  return std::nullopt;
+}
+
+Builder::Error Builder::Experiment() {
+  const pb::Experiment& x = sim_.experiment();
+  const FieldPath at = root_.Child(sim_, "experiment");
+  ExperimentParams& out = study_.experiment;
+  if (!std::isfinite(x.duration_s()) || x.duration_s() <= 0 || x.duration_s() > kMaxSeconds) {
+    return at.Child(x, "duration_s").Error("must be > 0 and <= " + Num(kMaxSeconds) + " seconds (got " +
+                                           Num(x.duration_s()) + ")");
+  }
+  if (!std::isfinite(x.warmup_s()) || x.warmup_s() < 0 || x.warmup_s() >= x.duration_s()) {
+    return at.Child(x, "warmup_s").Error("must be >= 0 and < duration_s (got " + Num(x.warmup_s()) + ")");
+  }
+  if (x.replications() < 0 || x.replications() > kMaxReplications) {
+    return at.Child(x, "replications").Error("must be in 1.." + std::to_string(kMaxReplications) +
+                                             " (0 = 1; got " + std::to_string(x.replications()) + ")");
+  }
+  double calls = 0;
+  for (const auto& t : study_.scenario.traffic) calls += t.calls_per_second * x.duration_s();
+  if (calls > kMaxCallsPerRun) {
+    return at.Child(x, "duration_s").Error("offers " + Num(calls) + " calls per run; the limit is " +
+                                           Num(kMaxCallsPerRun));
+  }
+  out.duration_s = x.duration_s();
+  out.warmup_s = x.warmup_s();
+  out.replications = x.replications() == 0 ? 1 : x.replications();
+  out.seed = x.seed();
+  return std::nullopt;
+}
+
+}  // namespace
+
+Loaded<Study> LoadStudy(std::string_view content, const std::string& display_name,
+                        const Overrides& overrides) {
+  pb::Simulation sim;
+  FieldPath::Tree tree;
+  const bool text = LooksLikeText(content);
+  if (text) {
+    google::protobuf::TextFormat::Parser parser;
+    FirstSyntaxError errors;
+    parser.RecordErrorsTo(&errors);
+    parser.WriteLocationsTo(&tree);
+    if (!parser.ParseFromString(std::string(content), &sim)) {
+      return LoadError{display_name, errors.line, "", errors.found ? errors.text : "cannot parse"};
+    }
+  } else if (!sim.ParseFromArray(content.data(), static_cast<int>(content.size()))) {
+    return LoadError{display_name, 0, "", "neither protobuf text format nor a binary Simulation"};
+  }
+  if (overrides.seed) sim.mutable_experiment()->set_seed(*overrides.seed);
+  if (overrides.replications) sim.mutable_experiment()->set_replications(*overrides.replications);
+  return Builder(sim, FieldPath(display_name, text ? &tree : nullptr)).Build();
+}
+
+Loaded<Study> LoadStudyFile(const std::string& file, const Overrides& overrides) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return LoadError{file, 0, "", "cannot open the file"};
+  std::ostringstream content;
+  content << in.rdbuf();
+  if (in.bad()) return LoadError{file, 0, "", "cannot read the file"};
+  const std::string s = content.str();
+  if (s.size() > (size_t{256} << 20)) return LoadError{file, 0, "", "larger than 256 MiB"};
+  return LoadStudy(s, file, overrides);
+}
+
+}  // namespace crankback::topologies
