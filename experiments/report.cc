@@ -76,7 +76,8 @@ std::string FormatCsv(const topologies::ReportData& r) {
     CsvRow(os, p.policy, "failed", p.failed);
     CsvRow(os, p.policy, "abandoned", p.abandoned);
     CsvRow(os, p.policy, "failed_retryable", p.failed_retryable);
-    for (const auto& [code, e] : p.failures) CsvRow(os, p.policy, "failed_" + std::to_string(code), e);
+    for (const auto& [code, e] : p.failures)
+      CsvRow(os, p.policy, "failed_" + std::to_string(code), e);
   }
   return os.str();
 }

@@ -25,20 +25,25 @@ int Run(int argc, char** argv) {
   uint64_t seed = 0;
   int replications = 1;
   int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  app.add_option("file", file, "Topology file: protobuf text format or binary (crankback.pb.Simulation)")
+  app.add_option("file", file,
+                 "Topology file: protobuf text format or binary (crankback.pb.Simulation)")
       ->required();
   auto* seed_opt = app.add_option("--seed", seed, "Random seed; replaces experiment.seed");
-  auto* reps_opt = app.add_option("--replications", replications,
-                                  "Independent replications per policy; replaces experiment.replications")
-                       ->check(CLI::Range(1, 1000000));
-  app.add_option("--jobs", jobs, "Threads running replications in parallel (results do not depend on it)")
+  auto* reps_opt =
+      app.add_option("--replications", replications,
+                     "Independent replications per policy; replaces experiment.replications")
+          ->check(CLI::Range(1, 1000000));
+  app.add_option("--jobs", jobs,
+                 "Threads running replications in parallel (results do not depend on it)")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
-  app.add_option("--format", format, "Report on standard output: table, json (crankback.pb.Report) or csv")
+  app.add_option("--format", format,
+                 "Report on standard output: table, json (crankback.pb.Report) or csv")
       ->check(CLI::IsMember({"table", "json", "csv"}))
       ->capture_default_str();
   app.add_option("--out", out_dir,
-                 "Also write report.txt, report.json, report.csv and the resolved input.pbtxt to this directory");
+                 "Also write report.txt, report.json, report.csv and the resolved input.pbtxt to "
+                 "this directory");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -61,8 +66,8 @@ int Run(int argc, char** argv) {
   for (size_t p = 0; p < runs.size(); ++p) {
     for (size_t r = 0; r < runs[p].size(); ++r) {
       for (const std::string& v : runs[p][r].violations) {
-        std::cerr << "simrun: internal error: policy \"" << study.policies[p].name << "\", replication "
-                  << r << ": " << v << "\n";
+        std::cerr << "simrun: internal error: policy \"" << study.policies[p].name
+                  << "\", replication " << r << ": " << v << "\n";
         return 1;
       }
     }
@@ -76,12 +81,13 @@ int Run(int argc, char** argv) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) {
-      std::cerr << "simrun: --out " << out_dir << ": cannot create the directory: " << ec.message() << "\n";
+      std::cerr << "simrun: --out " << out_dir << ": cannot create the directory: " << ec.message()
+                << "\n";
       return 2;
     }
-    for (const auto& [name, content] : {std::pair{"report.txt", &table}, std::pair{"report.json", &json},
-                                        std::pair{"report.csv", &csv},
-                                        std::pair{"input.pbtxt", &study.resolved_text}}) {
+    for (const auto& [name, content] :
+         {std::pair{"report.txt", &table}, std::pair{"report.json", &json},
+          std::pair{"report.csv", &csv}, std::pair{"input.pbtxt", &study.resolved_text}}) {
       if (std::string err = experiments::WriteFileAtomically(dir / name, *content); !err.empty()) {
         std::cerr << "simrun: " << err << "\n";
         return 1;

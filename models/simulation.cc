@@ -25,29 +25,31 @@ RunResult RunSimulation(const ScenarioParams& scenario, const policy::CauseMap& 
   for (const NodeParams& n : scenario.nodes) network.AddNode(n.name);
   for (const LinkSpec& l : scenario.links) network.AddLink(l.a, l.b, l.params);
   sip::SipNetwork sip(engine, network);
-  const nodes::NodeContext ctx{sip, rng, result.metrics, scenario.dialects, policy, scenario.timers};
+  const nodes::NodeContext ctx{
+      sip, rng, result.metrics, scenario.dialects, policy, scenario.timers};
 
   std::vector<std::unique_ptr<nodes::UserAgent>> agents;
   std::vector<std::unique_ptr<nodes::Sbc>> sbcs;
   std::vector<std::unique_ptr<nodes::Carrier>> carriers;
   for (uint32_t i = 0; i < scenario.nodes.size(); ++i) {
-    std::visit(Overloaded{
-                   [&](const UserAgentParams&) {
-                     std::vector<const nodes::TrafficParams*> sources;
-                     for (const auto& t : scenario.traffic) {
-                       if (t.origin == i) sources.push_back(&t);
-                     }
-                     agents.push_back(std::make_unique<nodes::UserAgent>(ctx, i, sources, spec.end));
-                   },
-                   [&](const nodes::SbcParams& p) {
-                     sbcs.push_back(std::make_unique<nodes::Sbc>(ctx, i, p));
-                   },
-                   [&](const nodes::CarrierParams& p) {
-                     carriers.push_back(
-                         std::make_unique<nodes::Carrier>(ctx, i, scenario.nodes[i].name, p));
-                   },
-               },
-               scenario.nodes[i].kind);
+    std::visit(
+        Overloaded{
+            [&](const UserAgentParams&) {
+              std::vector<const nodes::TrafficParams*> sources;
+              for (const auto& t : scenario.traffic) {
+                if (t.origin == i) sources.push_back(&t);
+              }
+              agents.push_back(std::make_unique<nodes::UserAgent>(ctx, i, sources, spec.end));
+            },
+            [&](const nodes::SbcParams& p) {
+              sbcs.push_back(std::make_unique<nodes::Sbc>(ctx, i, p));
+            },
+            [&](const nodes::CarrierParams& p) {
+              carriers.push_back(
+                  std::make_unique<nodes::Carrier>(ctx, i, scenario.nodes[i].name, p));
+            },
+        },
+        scenario.nodes[i].kind);
   }
   for (auto& a : agents) a->Start();
   engine.Run();
@@ -75,7 +77,8 @@ RunResult RunSimulation(const ScenarioParams& scenario, const policy::CauseMap& 
   }
 
   result.nodes.resize(scenario.nodes.size());
-  for (uint32_t i = 0; i < scenario.nodes.size(); ++i) result.nodes[i].name = scenario.nodes[i].name;
+  for (uint32_t i = 0; i < scenario.nodes.size(); ++i)
+    result.nodes[i].name = scenario.nodes[i].name;
   for (const auto& s : sbcs) result.nodes[s->id()].counters = s->counters();
   for (const auto& c : carriers) result.nodes[c->id()].counters = c->counters();
   result.transport = sip.counters();

@@ -65,7 +65,7 @@ struct RunResult {
   std::vector<NodeResult> nodes;
   sip::TransportCounters transport;
   uint64_t events = 0;
-  sim::SimTime finished;                 // when the last call ended
+  sim::SimTime finished;                // when the last call ended
   std::vector<std::string> violations;  // broken end-of-run invariants; empty when sound
 };
 

@@ -32,7 +32,7 @@ Distribution Distribution::Lognormal(double mean, double stddev) {
   Distribution d;
   d.kind_ = Kind::kLognormal;
   const double cv2 = (stddev / mean) * (stddev / mean);
-  d.b_ = std::sqrt(std::log1p(cv2));       // sigma of the underlying normal
+  d.b_ = std::sqrt(std::log1p(cv2));          // sigma of the underlying normal
   d.a_ = std::log(mean) - 0.5 * d.b_ * d.b_;  // mu
   return d;
 }
@@ -100,7 +100,8 @@ double Distribution::SampleGamma(RngStream& rng) const {
     } while (v <= 0);
     v = v * v * v;
     const double u = rng.NextOpenUniform();
-    if (u < 1.0 - 0.0331 * z * z * z * z || std::log(u) < 0.5 * z * z + d * (1.0 - v + std::log(v))) {
+    if (u < 1.0 - 0.0331 * z * z * z * z ||
+        std::log(u) < 0.5 * z * z + d * (1.0 - v + std::log(v))) {
       x = d * v;
       break;
     }
@@ -111,8 +112,9 @@ double Distribution::SampleGamma(RngStream& rng) const {
 
 double Distribution::SampleEmpirical(RngStream& rng) const {
   const double u = rng.NextOpenUniform();
-  const auto it = std::lower_bound(points_.begin(), points_.end(), u,
-                                   [](const EmpiricalPoint& p, double x) { return p.cumulative < x; });
+  const auto it =
+      std::lower_bound(points_.begin(), points_.end(), u,
+                       [](const EmpiricalPoint& p, double x) { return p.cumulative < x; });
   if (it == points_.begin()) return it->value;
   if (it == points_.end()) return points_.back().value;
   const EmpiricalPoint& lo = *(it - 1);

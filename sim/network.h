@@ -31,7 +31,7 @@ constexpr bool IsReliable(Transport t) { return t != Transport::kUdp; }
 const char* TransportName(Transport t);
 
 struct LinkParams {
-  Duration latency;                   // one way
+  Duration latency;                    // one way
   std::optional<Distribution> jitter;  // extra one-way delay, seconds, drawn per message
   double loss = 0;                     // per message and direction
   Transport transport = Transport::kUdp;
@@ -54,8 +54,8 @@ class Network {
   struct LinkInfo {
     LinkParams params;
   };
-  using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS, NodeInfo,
-                                      LinkInfo>;
+  using Graph =
+      boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS, NodeInfo, LinkInfo>;
 
   explicit Network(const RngFactory& rng) : rng_(rng) {}
 

@@ -30,7 +30,10 @@ class Duration {
   constexpr auto operator<=>(const Duration&) const = default;
   constexpr Duration operator+(Duration o) const { return Duration(ns_ + o.ns_); }
   constexpr Duration operator-(Duration o) const { return Duration(ns_ - o.ns_); }
-  constexpr Duration& operator+=(Duration o) { ns_ += o.ns_; return *this; }
+  constexpr Duration& operator+=(Duration o) {
+    ns_ += o.ns_;
+    return *this;
+  }
   constexpr Duration operator*(int64_t k) const { return Duration(ns_ * k); }
   constexpr Duration operator/(int64_t k) const { return Duration(ns_ / k); }
   friend constexpr Duration operator*(int64_t k, Duration d) { return d * k; }
@@ -53,7 +56,10 @@ class SimTime {
   constexpr SimTime operator+(Duration d) const { return SimTime(ns_ + d.nanos()); }
   constexpr SimTime operator-(Duration d) const { return SimTime(ns_ - d.nanos()); }
   constexpr Duration operator-(SimTime o) const { return Duration::Nanos(ns_ - o.ns_); }
-  constexpr SimTime& operator+=(Duration d) { ns_ += d.nanos(); return *this; }
+  constexpr SimTime& operator+=(Duration d) {
+    ns_ += d.nanos();
+    return *this;
+  }
 
  private:
   constexpr explicit SimTime(int64_t ns) : ns_(ns) {}

@@ -32,14 +32,16 @@ std::optional<LoadError> ToDistribution(const pb::Distribution& d, const FieldPa
       return std::nullopt;
     case pb::Distribution::kExponentialMeanS:
       if (!InRange(d.exponential_mean_s(), 0, true)) {
-        return Bad(at.Child(d, "exponential_mean_s"), "must be > 0 seconds", d.exponential_mean_s());
+        return Bad(at.Child(d, "exponential_mean_s"), "must be > 0 seconds",
+                   d.exponential_mean_s());
       }
       out = sim::Distribution::Exponential(d.exponential_mean_s());
       return std::nullopt;
     case pb::Distribution::kUniform: {
       const auto& u = d.uniform();
       const FieldPath ua = at.Child(d, "uniform");
-      if (!InRange(u.min_s(), 0, false)) return Bad(ua.Child(u, "min_s"), "must be >= 0 seconds", u.min_s());
+      if (!InRange(u.min_s(), 0, false))
+        return Bad(ua.Child(u, "min_s"), "must be >= 0 seconds", u.min_s());
       if (!InRange(u.max_s(), u.min_s(), false)) {
         return Bad(ua.Child(u, "max_s"), "must be >= min_s", u.max_s());
       }
@@ -49,7 +51,8 @@ std::optional<LoadError> ToDistribution(const pb::Distribution& d, const FieldPa
     case pb::Distribution::kLognormal: {
       const auto& l = d.lognormal();
       const FieldPath la = at.Child(d, "lognormal");
-      if (!InRange(l.mean_s(), 0, true)) return Bad(la.Child(l, "mean_s"), "must be > 0 seconds", l.mean_s());
+      if (!InRange(l.mean_s(), 0, true))
+        return Bad(la.Child(l, "mean_s"), "must be > 0 seconds", l.mean_s());
       if (!InRange(l.stddev_s(), 0, false)) {
         return Bad(la.Child(l, "stddev_s"), "must be >= 0 seconds", l.stddev_s());
       }
@@ -62,7 +65,8 @@ std::optional<LoadError> ToDistribution(const pb::Distribution& d, const FieldPa
       if (!InRange(g.shape(), 0, true) || g.shape() > 1e6) {
         return Bad(ga.Child(g, "shape"), "must be > 0 and <= 1e6", g.shape());
       }
-      if (!InRange(g.mean_s(), 0, true)) return Bad(ga.Child(g, "mean_s"), "must be > 0 seconds", g.mean_s());
+      if (!InRange(g.mean_s(), 0, true))
+        return Bad(ga.Child(g, "mean_s"), "must be > 0 seconds", g.mean_s());
       out = sim::Distribution::Gamma(g.shape(), g.mean_s());
       return std::nullopt;
     }
@@ -77,7 +81,8 @@ std::optional<LoadError> ToDistribution(const pb::Distribution& d, const FieldPa
         const double prev_v = points.empty() ? 0 : points.back().value;
         const double prev_c = points.empty() ? 0 : points.back().cumulative;
         if (!InRange(p.value_s(), prev_v, false)) {
-          return Bad(pa.Child(p, "value_s"), "must be >= 0 and not below the previous point", p.value_s());
+          return Bad(pa.Child(p, "value_s"), "must be >= 0 and not below the previous point",
+                     p.value_s());
         }
         if (!(p.cumulative() >= prev_c && p.cumulative() <= 1)) {
           return Bad(pa.Child(p, "cumulative"), "must be in [0, 1], not below the previous point",
@@ -86,14 +91,17 @@ std::optional<LoadError> ToDistribution(const pb::Distribution& d, const FieldPa
         points.push_back({p.value_s(), p.cumulative()});
       }
       if (points.back().cumulative != 1) {
-        return Bad(ea.Child(e, "points", e.points_size() - 1).Child(e.points(e.points_size() - 1), "cumulative"),
+        return Bad(ea.Child(e, "points", e.points_size() - 1)
+                       .Child(e.points(e.points_size() - 1), "cumulative"),
                    "the last point's cumulative must be 1", points.back().cumulative);
       }
       out = sim::Distribution::Empirical(std::move(points));
       return std::nullopt;
     }
     case pb::Distribution::KIND_NOT_SET:
-      return at.Error("needs a kind: deterministic_s, exponential_mean_s, uniform, lognormal, gamma or empirical");
+      return at.Error(
+          "needs a kind: deterministic_s, exponential_mean_s, uniform, lognormal, gamma or "
+          "empirical");
   }
   return at.Error("unknown distribution kind");
 }

@@ -28,7 +28,9 @@ class FieldPath {
   FieldPath Child(const google::protobuf::Message& parent, std::string_view name, int index = -1,
                   std::string_view key = {}) const;
 
-  LoadError Error(std::string message) const { return LoadError{file_, line_, path_, std::move(message)}; }
+  LoadError Error(std::string message) const {
+    return LoadError{file_, line_, path_, std::move(message)};
+  }
   const std::string& path() const { return path_; }
 
  private:

@@ -1,7 +1,8 @@
 // A bad-input error: where in which file, and what is wrong.
 //
-//   LoadError e{"topo.pbtxt", 14, "nodes[\"sbc1\"].sbc.naps[0].max_sessions", "must be >= 0 (got -3)"};
-//   std::cerr << e.ToString();   // topo.pbtxt:14: nodes["sbc1"].sbc.naps[0].max_sessions: must be >= 0 (got -3)
+//   LoadError e{"topo.pbtxt", 14, "nodes[\"sbc1\"].sbc.naps[0].max_sessions", "must be >= 0 (got
+//   -3)"}; std::cerr << e.ToString();   // topo.pbtxt:14: nodes["sbc1"].sbc.naps[0].max_sessions:
+//   must be >= 0 (got -3)
 #pragma once
 
 #include <string>
@@ -29,7 +30,7 @@ struct LoadError {
 template <class T>
 class Loaded {
  public:
-  Loaded(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Loaded(T value) : v_(std::move(value)) {}          // NOLINT: implicit by design
   Loaded(LoadError error) : v_(std::move(error)) {}  // NOLINT
   bool ok() const { return std::holds_alternative<T>(v_); }
   const T& value() const { return std::get<T>(v_); }

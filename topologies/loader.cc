@@ -71,7 +71,8 @@ class Builder {
   Error Links();
   Error Dialects();
   Error Sbc(uint32_t node, const pb::Sbc& sbc, const FieldPath& at);
-  Error Carrier(uint32_t node, const pb::Carrier& c, const FieldPath& at, nodes::CarrierParams& out);
+  Error Carrier(uint32_t node, const pb::Carrier& c, const FieldPath& at,
+                nodes::CarrierParams& out);
   Error Traffic();
   Error Policies();
   Error Experiment();
@@ -79,7 +80,9 @@ class Builder {
   Error NodeRef(const std::string& name, const FieldPath& at, uint32_t& out) const;
   Error Sessions(int64_t v, const FieldPath& at, uint32_t& out) const;
   Error Rule(const pb::CauseRule& r, const FieldPath& at, policy::CauseRule& out) const;
-  bool Linked(uint32_t a, uint32_t b) const { return links_.count({std::min(a, b), std::max(a, b)}) != 0; }
+  bool Linked(uint32_t a, uint32_t b) const {
+    return links_.count({std::min(a, b), std::max(a, b)}) != 0;
+  }
 
   const pb::Simulation& sim_;
   FieldPath root_;
@@ -175,10 +178,12 @@ Builder::Error Builder::Links() {
       return at.Error("duplicate link between \"" + l.a() + "\" and \"" + l.b() + "\"");
     }
     if (!std::isfinite(l.latency_s()) || l.latency_s() < 0 || l.latency_s() > 3600) {
-      return at.Child(l, "latency_s").Error("must be in 0..3600 seconds (got " + Num(l.latency_s()) + ")");
+      return at.Child(l, "latency_s")
+          .Error("must be in 0..3600 seconds (got " + Num(l.latency_s()) + ")");
     }
     if (!(l.loss() >= 0 && l.loss() < 1)) {
-      return at.Child(l, "loss").Error("must be a probability in [0, 1) (got " + Num(l.loss()) + ")");
+      return at.Child(l, "loss").Error("must be a probability in [0, 1) (got " + Num(l.loss()) +
+                                       ")");
     }
     if (!pb::Transport_IsValid(l.transport())) {
       return at.Child(l, "transport").Error("unknown transport " + std::to_string(l.transport()));
@@ -211,7 +216,8 @@ Builder::Error Builder::Dialects() {
     const auto code_ok = [](int c) { return c >= 300 && c <= 699; };
     if (!code_ok(d.fallback_code())) {
       return at.Child(d, "fallback_code")
-          .Error("must be a failure code in 300..699 (got " + std::to_string(d.fallback_code()) + ")");
+          .Error("must be a failure code in 300..699 (got " + std::to_string(d.fallback_code()) +
+                 ")");
     }
     policy::Dialect out;
     out.name = d.name();
@@ -223,15 +229,19 @@ Builder::Error Builder::Dialects() {
         return ea.Child(e, "condition").Error("needs a condition (SESSION_CAP, UNALLOCATED)");
       }
       if (!code_ok(e.code())) {
-        return ea.Child(e, "code").Error("must be a failure code in 300..699 (got " + std::to_string(e.code()) + ")");
+        return ea.Child(e, "code").Error("must be a failure code in 300..699 (got " +
+                                         std::to_string(e.code()) + ")");
       }
       if (e.retry_after_s() < 0 || e.retry_after_s() > 86400) {
-        return ea.Child(e, "retry_after_s").Error("must be in 0..86400 (got " + std::to_string(e.retry_after_s()) + ")");
+        return ea.Child(e, "retry_after_s")
+            .Error("must be in 0..86400 (got " + std::to_string(e.retry_after_s()) + ")");
       }
       if (e.q850_cause() < 0 || e.q850_cause() > 127) {
-        return ea.Child(e, "q850_cause").Error("must be a Q.850 cause in 0..127 (got " + std::to_string(e.q850_cause()) + ")");
+        return ea.Child(e, "q850_cause")
+            .Error("must be a Q.850 cause in 0..127 (got " + std::to_string(e.q850_cause()) + ")");
       }
-      out.entries[e.condition() - 1] = policy::Rejection{e.code(), e.retry_after_s(), e.q850_cause()};
+      out.entries[e.condition() - 1] =
+          policy::Rejection{e.code(), e.retry_after_s(), e.q850_cause()};
     }
     dialect_index_[d.name()] = static_cast<uint32_t>(study_.scenario.dialects.size());
     study_.scenario.dialects.push_back(std::move(out));
@@ -239,7 +249,8 @@ Builder::Error Builder::Dialects() {
   return std::nullopt;
 }
 
-Builder::Error Builder::ResolveDialect(const std::string& name, const FieldPath& at, uint32_t& out) {
+Builder::Error Builder::ResolveDialect(const std::string& name, const FieldPath& at,
+                                       uint32_t& out) {
   auto it = dialect_index_.find(name.empty() ? "rfc3398" : name);
   if (it == dialect_index_.end()) return at.Error("unknown dialect \"" + name + "\"");
   out = it->second;
@@ -252,9 +263,12 @@ Builder::Error Builder::Sbc(uint32_t node, const pb::Sbc& sbc, const FieldPath& 
   std::map<std::string, uint32_t> nap_index;
   for (int j = 0; j < sbc.naps_size(); ++j) {
     const pb::Nap& nap = sbc.naps(j);
-    if (nap.name().empty()) return at.Child(sbc, "naps", j).Child(nap, "name").Error("a NAP needs a name");
+    if (nap.name().empty())
+      return at.Child(sbc, "naps", j).Child(nap, "name").Error("a NAP needs a name");
     if (!nap_index.emplace(nap.name(), j).second) {
-      return at.Child(sbc, "naps", j, nap.name()).Child(nap, "name").Error("duplicate NAP name \"" + nap.name() + "\"");
+      return at.Child(sbc, "naps", j, nap.name())
+          .Child(nap, "name")
+          .Error("duplicate NAP name \"" + nap.name() + "\"");
     }
   }
   for (int j = 0; j < sbc.naps_size(); ++j) {
@@ -265,17 +279,21 @@ Builder::Error Builder::Sbc(uint32_t node, const pb::Sbc& sbc, const FieldPath& 
     if (Error e = NodeRef(nap.peer(), na.Child(nap, "peer"), p.peer)) return e;
     if (p.peer == node) return na.Child(nap, "peer").Error("a NAP's peer is another node");
     if (!Linked(node, p.peer)) {
-      return na.Child(nap, "peer").Error("no link joins \"" + sim_.nodes(node).name() + "\" and \"" + nap.peer() + "\"");
+      return na.Child(nap, "peer")
+          .Error("no link joins \"" + sim_.nodes(node).name() + "\" and \"" + nap.peer() + "\"");
     }
-    if (Error e = Sessions(nap.max_sessions(), na.Child(nap, "max_sessions"), p.max_sessions)) return e;
+    if (Error e = Sessions(nap.max_sessions(), na.Child(nap, "max_sessions"), p.max_sessions))
+      return e;
     if (static_cast<size_t>(nap.routes_size()) > kMaxRoutes) {
       return na.Child(nap, "routes").Error("at most " + std::to_string(kMaxRoutes) + " routes");
     }
     for (int k = 0; k < nap.routes_size(); ++k) {
       const FieldPath ra = na.Child(nap, "routes", k).Child(nap.routes(k), "nap");
       auto it = nap_index.find(nap.routes(k).nap());
-      if (it == nap_index.end()) return ra.Error("unknown NAP \"" + nap.routes(k).nap() + "\" in this SBC");
-      if (it->second == static_cast<uint32_t>(j)) return ra.Error("a route leads to another NAP than its own");
+      if (it == nap_index.end())
+        return ra.Error("unknown NAP \"" + nap.routes(k).nap() + "\" in this SBC");
+      if (it->second == static_cast<uint32_t>(j))
+        return ra.Error("a route leads to another NAP than its own");
       p.routes.push_back(it->second);
     }
     out.naps.push_back(std::move(p));
@@ -315,27 +333,32 @@ Builder::Error Builder::Traffic() {
     }
     if (Error e = NodeRef(t.via(), at.Child(t, "via"), p.via)) return e;
     if (!Linked(p.origin, p.via)) {
-      return at.Child(t, "via").Error("no link joins \"" + t.origin() + "\" and \"" + t.via() + "\"");
+      return at.Child(t, "via").Error("no link joins \"" + t.origin() + "\" and \"" + t.via() +
+                                      "\"");
     }
     if (const auto* sbc = std::get_if<nodes::SbcParams>(&study_.scenario.nodes[p.via].kind)) {
       bool has_nap = false;
-      for (const auto& nap : sbc->naps) has_nap = has_nap || (nap.peer == p.origin && !nap.routes.empty());
+      for (const auto& nap : sbc->naps)
+        has_nap = has_nap || (nap.peer == p.origin && !nap.routes.empty());
       if (!has_nap) {
-        return at.Child(t, "via").Error("SBC \"" + t.via() + "\" has no NAP with routes whose peer is \"" +
-                                        t.origin() + "\"");
+        return at.Child(t, "via").Error(
+            "SBC \"" + t.via() + "\" has no NAP with routes whose peer is \"" + t.origin() + "\"");
       }
     } else if (!sim_.nodes(p.via).has_carrier()) {
       return at.Child(t, "via").Error("\"" + t.via() + "\" is neither an sbc nor a carrier");
     }
     const double rate = t.calls_per_second();
     if (!std::isfinite(rate) || rate <= 0 || rate > kMaxCallsPerSecond) {
-      return at.Child(t, "calls_per_second").Error("must be > 0 and <= " + Num(kMaxCallsPerSecond) +
-                                                   " (got " + Num(rate) + ")");
+      return at.Child(t, "calls_per_second")
+          .Error("must be > 0 and <= " + Num(kMaxCallsPerSecond) + " (got " + Num(rate) + ")");
     }
     p.calls_per_second = rate;
-    if (!t.has_holding_time()) return at.Child(t, "holding_time").Error("a traffic source needs a holding_time");
-    if (auto e = ToDistribution(t.holding_time(), at.Child(t, "holding_time"), p.holding_time)) return e;
-    if (!(p.holding_time.Mean() > 0)) return at.Child(t, "holding_time").Error("must have a mean > 0");
+    if (!t.has_holding_time())
+      return at.Child(t, "holding_time").Error("a traffic source needs a holding_time");
+    if (auto e = ToDistribution(t.holding_time(), at.Child(t, "holding_time"), p.holding_time))
+      return e;
+    if (!(p.holding_time.Mean() > 0))
+      return at.Child(t, "holding_time").Error("must have a mean > 0");
     std::vector<std::pair<std::string, double>> dests;
     for (int k = 0; k < t.destinations_size(); ++k) {
       const pb::Destination& d = t.destinations(k);
@@ -358,27 +381,31 @@ Builder::Error Builder::Traffic() {
   return std::nullopt;
 }
 
-Builder::Error Builder::Rule(const pb::CauseRule& r, const FieldPath& at, policy::CauseRule& out) const {
+Builder::Error Builder::Rule(const pb::CauseRule& r, const FieldPath& at,
+                             policy::CauseRule& out) const {
   const auto code_ok = [](int c) { return c >= 100 && c <= 699; };
   switch (r.match_case()) {
     case pb::CauseRule::kCode:
       if (!code_ok(r.code())) {
-        return at.Child(r, "code").Error("must be a SIP code in 100..699 (got " + std::to_string(r.code()) + ")");
+        return at.Child(r, "code").Error("must be a SIP code in 100..699 (got " +
+                                         std::to_string(r.code()) + ")");
       }
       out.low = out.high = r.code();
       break;
     case pb::CauseRule::kCodeClass:
       if (r.code_class() < 1 || r.code_class() > 6) {
-        return at.Child(r, "code_class").Error("must be a class 1..6 (got " + std::to_string(r.code_class()) + ")");
+        return at.Child(r, "code_class")
+            .Error("must be a class 1..6 (got " + std::to_string(r.code_class()) + ")");
       }
       out.low = r.code_class() * 100;
       out.high = out.low + 99;
       break;
     case pb::CauseRule::kRange:
-      if (!code_ok(r.range().low()) || !code_ok(r.range().high()) || r.range().low() > r.range().high()) {
-        return at.Child(r, "range").Error("must be low <= high, both in 100..699 (got " +
-                                          std::to_string(r.range().low()) + ".." +
-                                          std::to_string(r.range().high()) + ")");
+      if (!code_ok(r.range().low()) || !code_ok(r.range().high()) ||
+          r.range().low() > r.range().high()) {
+        return at.Child(r, "range")
+            .Error("must be low <= high, both in 100..699 (got " + std::to_string(r.range().low()) +
+                   ".." + std::to_string(r.range().high()) + ")");
       }
       out.low = r.range().low();
       out.high = r.range().high();
@@ -432,14 +459,17 @@ Builder::Error Builder::Policies() {
           map.naps.push_back(std::move(rules));
         }
       }
-      if (!found) return na.Child(nr, "nap").Error("no SBC has a NAP (trunk group) named \"" + nr.nap() + "\"");
+      if (!found)
+        return na.Child(nr, "nap").Error("no SBC has a NAP (trunk group) named \"" + nr.nap() +
+                                         "\"");
     }
     all.push_back(std::move(map));
   }
   const pb::Experiment& x = sim_.experiment();
   const FieldPath xa = root_.Child(sim_, "experiment");
   if (x.policies().empty()) {
-    if (all.empty()) return root_.Child(sim_, "policies").Error("the topology defines no policy to run");
+    if (all.empty())
+      return root_.Child(sim_, "policies").Error("the topology defines no policy to run");
     study_.policies = std::move(all);
     return std::nullopt;
   }
@@ -448,7 +478,8 @@ Builder::Error Builder::Policies() {
     const FieldPath pa = xa.Child(x, "policies", k);
     auto it = by_name.find(x.policies(k));
     if (it == by_name.end()) return pa.Error("unknown policy \"" + x.policies(k) + "\"");
-    if (!chosen.insert(x.policies(k)).second) return pa.Error("policy \"" + x.policies(k) + "\" is listed twice");
+    if (!chosen.insert(x.policies(k)).second)
+      return pa.Error("policy \"" + x.policies(k) + "\" is listed twice");
     study_.policies.push_back(all[it->second]);
   }
   return std::nullopt;
@@ -459,21 +490,24 @@ Builder::Error Builder::Experiment() {
   const FieldPath at = root_.Child(sim_, "experiment");
   ExperimentParams& out = study_.experiment;
   if (!std::isfinite(x.duration_s()) || x.duration_s() <= 0 || x.duration_s() > kMaxSeconds) {
-    return at.Child(x, "duration_s").Error("must be > 0 and <= " + Num(kMaxSeconds) + " seconds (got " +
-                                           Num(x.duration_s()) + ")");
+    return at.Child(x, "duration_s")
+        .Error("must be > 0 and <= " + Num(kMaxSeconds) + " seconds (got " + Num(x.duration_s()) +
+               ")");
   }
   if (!std::isfinite(x.warmup_s()) || x.warmup_s() < 0 || x.warmup_s() >= x.duration_s()) {
-    return at.Child(x, "warmup_s").Error("must be >= 0 and < duration_s (got " + Num(x.warmup_s()) + ")");
+    return at.Child(x, "warmup_s")
+        .Error("must be >= 0 and < duration_s (got " + Num(x.warmup_s()) + ")");
   }
   if (x.replications() < 0 || x.replications() > kMaxReplications) {
-    return at.Child(x, "replications").Error("must be in 1.." + std::to_string(kMaxReplications) +
-                                             " (0 = 1; got " + std::to_string(x.replications()) + ")");
+    return at.Child(x, "replications")
+        .Error("must be in 1.." + std::to_string(kMaxReplications) + " (0 = 1; got " +
+               std::to_string(x.replications()) + ")");
   }
   double calls = 0;
   for (const auto& t : study_.scenario.traffic) calls += t.calls_per_second * x.duration_s();
   if (calls > kMaxCallsPerRun) {
-    return at.Child(x, "duration_s").Error("offers " + Num(calls) + " calls per run; the limit is " +
-                                           Num(kMaxCallsPerRun));
+    return at.Child(x, "duration_s")
+        .Error("offers " + Num(calls) + " calls per run; the limit is " + Num(kMaxCallsPerRun));
   }
   out.duration_s = x.duration_s();
   out.warmup_s = x.warmup_s();

@@ -38,8 +38,8 @@ struct Study {
 
 // Command-line values that replace the file's, validated like the file's own.
 struct Overrides {
-  std::optional<uint64_t> seed;
-  std::optional<int> replications;
+  std::optional<uint64_t> seed = std::nullopt;
+  std::optional<int> replications = std::nullopt;
 };
 
 Loaded<Study> LoadStudyFile(const std::string& file, const Overrides& overrides = {});

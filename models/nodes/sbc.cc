@@ -6,14 +6,13 @@ using sip::Message;
 using sip::Method;
 
 Sbc::Sbc(const NodeContext& ctx, sim::NodeId id, const SbcParams& params)
-    : sip::Endpoint(ctx.sip, id, ctx.timers),
-      ctx_(ctx),
-      dialect_(ctx.dialects.at(params.dialect)) {
+    : sip::Endpoint(ctx.sip, id, ctx.timers), ctx_(ctx), dialect_(ctx.dialects.at(params.dialect)) {
   ctx.sip.Attach(id, this);
   ingress_nap_.assign(ctx.sip.network().node_count(), -1);
   for (uint32_t i = 0; i < params.naps.size(); ++i) {
     naps_.push_back(Nap{&params.naps[i]});
-    if (ingress_nap_[params.naps[i].peer] < 0) ingress_nap_[params.naps[i].peer] = static_cast<int32_t>(i);
+    if (ingress_nap_[params.naps[i].peer] < 0)
+      ingress_nap_[params.naps[i].peer] = static_cast<int32_t>(i);
   }
 }
 
@@ -73,7 +72,8 @@ void Sbc::TryNextRoute(uint64_t key) {
     ++call.tried;
     Nap& out = naps_[egress];
     if (out.params->max_sessions != 0 && out.sessions >= out.params->max_sessions) {
-      call.failure = LocalRejection(call.invite, policy::Condition::kSessionCap, sip::Cause::kCapacity);
+      call.failure =
+          LocalRejection(call.invite, policy::Condition::kSessionCap, sip::Cause::kCapacity);
       continue;  // a full egress trunk group is skipped, whatever the policy
     }
     ++out.sessions;
@@ -112,9 +112,11 @@ void Sbc::OnResponse(const Message& response) {
   }
   call.answered = true;
   ++counters_.answered;
-  SendAck(naps_[call.out_nap].params->peer, Message::Request(Method::kAck, call.out_call_id, response.cseq));
+  SendAck(naps_[call.out_nap].params->peer,
+          Message::Request(Method::kAck, call.out_call_id, response.cseq));
   if (!call.inbound_open) {  // the caller left while we waited: end the outbound leg
-    SendRequest(naps_[call.out_nap].params->peer, Message::Request(Method::kBye, call.out_call_id, 2));
+    SendRequest(naps_[call.out_nap].params->peer,
+                Message::Request(Method::kBye, call.out_call_id, 2));
     return;
   }
   SendResponse(Message::ResponseTo(call.invite, 200));
@@ -151,7 +153,8 @@ void Sbc::FailUpstream(uint64_t key) {
   Call& call = calls_.at(key);
   if (call.inbound_open) {
     ++counters_.rejections;
-    Message m = Message::ResponseTo(call.invite, call.failure.status == 0 ? 503 : call.failure.status);
+    Message m =
+        Message::ResponseTo(call.invite, call.failure.status == 0 ? 503 : call.failure.status);
     m.retry_after_s = call.failure.retry_after_s;
     m.reason_q850 = call.failure.reason_q850;
     m.truth = call.failure.truth;
@@ -177,7 +180,8 @@ void Sbc::OnBye(const Message& bye) {
   call.inbound_open = false;
   --naps_[call.in_nap].sessions;
   if (call.out_call_id != 0 && call.answered) {
-    SendRequest(naps_[call.out_nap].params->peer, Message::Request(Method::kBye, call.out_call_id, 2));
+    SendRequest(naps_[call.out_nap].params->peer,
+                Message::Request(Method::kBye, call.out_call_id, 2));
   }
   MaybeErase(bye.call_id);
 }
@@ -189,7 +193,8 @@ void Sbc::OnAckTimeout(const Message& response) {
   call.inbound_open = false;
   --naps_[call.in_nap].sessions;
   if (call.out_call_id != 0) {
-    SendRequest(naps_[call.out_nap].params->peer, Message::Request(Method::kBye, call.out_call_id, 2));
+    SendRequest(naps_[call.out_nap].params->peer,
+                Message::Request(Method::kBye, call.out_call_id, 2));
   }
 }
 
@@ -202,7 +207,8 @@ void Sbc::CloseOutbound(Call& call) {
 
 void Sbc::MaybeErase(uint64_t key) {
   auto it = calls_.find(key);
-  if (it != calls_.end() && !it->second.inbound_open && it->second.out_call_id == 0) calls_.erase(it);
+  if (it != calls_.end() && !it->second.inbound_open && it->second.out_call_id == 0)
+    calls_.erase(it);
 }
 
 }  // namespace crankback::nodes

@@ -19,8 +19,8 @@ namespace crankback::nodes {
 
 struct NapParams {
   std::string name;
-  uint32_t peer = 0;          // node index
-  uint32_t max_sessions = 0;  // 0 = unlimited
+  uint32_t peer = 0;             // node index
+  uint32_t max_sessions = 0;     // 0 = unlimited
   std::vector<uint32_t> routes;  // egress NAP indices, in order
 };
 
@@ -52,7 +52,7 @@ class Sbc : public sip::Endpoint {
     uint64_t attempts = 0;
   };
   struct Call {
-    sip::Message invite;     // as received on the inbound leg
+    sip::Message invite;  // as received on the inbound leg
     uint32_t in_nap = 0;
     uint32_t out_nap = 0;
     uint64_t out_call_id = 0;  // 0: no outbound leg
@@ -76,7 +76,7 @@ class Sbc : public sip::Endpoint {
   NodeContext ctx_;
   const policy::Dialect& dialect_;
   std::vector<Nap> naps_;
-  std::vector<int32_t> ingress_nap_;  // per node index: NAP whose peer it is, or -1
+  std::vector<int32_t> ingress_nap_;               // per node index: NAP whose peer it is, or -1
   std::unordered_map<uint64_t, Call> calls_;       // keyed by inbound Call-ID
   std::unordered_map<uint64_t, uint64_t> by_out_;  // outbound Call-ID -> inbound Call-ID
   uint64_t next_serial_ = 0;

@@ -12,8 +12,11 @@ UserAgent::UserAgent(const NodeContext& ctx, sim::NodeId id,
     : sip::Endpoint(ctx.sip, id, ctx.timers), ctx_(ctx), end_(end) {
   ctx.sip.Attach(id, this);
   for (const TrafficParams* p : sources) {
-    Source s{p, ctx.rng.Stream(p->name, "arrivals"), ctx.rng.Stream(p->name, "holding_time"),
-             ctx.rng.Stream(p->name, "destination"), {}};
+    Source s{p,
+             ctx.rng.Stream(p->name, "arrivals"),
+             ctx.rng.Stream(p->name, "holding_time"),
+             ctx.rng.Stream(p->name, "destination"),
+             {}};
     double total = 0;
     for (double w : p->weights) total += w;
     double acc = 0;
@@ -25,7 +28,8 @@ UserAgent::UserAgent(const NodeContext& ctx, sim::NodeId id,
 void UserAgent::Start() {
   for (uint32_t i = 0; i < sources_.size(); ++i) {
     const double mean = 1.0 / sources_[i].params->calls_per_second;
-    const sim::Duration first = sim::Distribution::Exponential(mean).SampleDuration(sources_[i].arrivals);
+    const sim::Duration first =
+        sim::Distribution::Exponential(mean).SampleDuration(sources_[i].arrivals);
     if (engine().Now() + first < end_) engine().ScheduleIn(first, [this, i] { Arrival(i); });
   }
 }
@@ -38,7 +42,8 @@ void UserAgent::Arrival(uint32_t source) {
   call.arrival = engine().Now();
   call.holding = s.params->holding_time.SampleDuration(s.holding);
   const double u = s.destination.NextOpenUniform();
-  const size_t pick = std::lower_bound(s.cumulative.begin(), s.cumulative.end(), u) - s.cumulative.begin();
+  const size_t pick =
+      std::lower_bound(s.cumulative.begin(), s.cumulative.end(), u) - s.cumulative.begin();
   call.destination = s.params->destinations[std::min(pick, s.params->destinations.size() - 1)];
   calls_.emplace(call_id, call);
   Message invite = Message::Request(Method::kInvite, call_id, 1);

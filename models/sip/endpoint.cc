@@ -90,8 +90,8 @@ void Endpoint::OnClientResponse(const Message& response) {
   // Stay to absorb retransmissions: Timer D (INVITE non-2xx), K (non-INVITE), or
   // 64*T1 for a 2xx, whose retransmissions the ACK sent by the node answers.
   const sim::Duration linger = !invite ? timers_.t4 : 64 * timers_.t1;
-  const sim::Duration delay = invite && response.status < 300 ? 64 * timers_.t1
-                                                              : CleanupDelay(peer, linger);
+  const sim::Duration delay =
+      invite && response.status < 300 ? 64 * timers_.t1 : CleanupDelay(peer, linger);
   OnResponse(response);  // may send an ACK for a 2xx through SendAck()
   auto again = clients_.find(key);
   if (again == clients_.end()) return;
@@ -178,8 +178,8 @@ void Endpoint::EraseServer(std::unordered_map<Key, ServerTx, KeyHash>::iterator 
 // ----------------------------------------------------------------- timers ----
 
 void Endpoint::ArmTimer(bool client, const Key& key, Timer which, sim::Duration delay) {
-  const sim::EventId id = engine().ScheduleIn(
-      delay, [this, client, key, which] { OnTimer(client, key, which); });
+  const sim::EventId id =
+      engine().ScheduleIn(delay, [this, client, key, which] { OnTimer(client, key, which); });
   if (client) {
     ClientTx& tx = clients_.find(key)->second;
     (which == Timer::kRetransmit ? tx.retransmit : tx.timeout) = id;
@@ -197,7 +197,7 @@ void Endpoint::OnTimer(bool client, Key key, Timer which) {
     if (which == Timer::kRetransmit) {  // Timer A or E
       Transmit(tx.request.to, tx.request, true);
       tx.interval = tx.request.method == Method::kInvite ? tx.interval * 2
-                                                          : std::min(tx.interval * 2, timers_.t2);
+                                                         : std::min(tx.interval * 2, timers_.t2);
       ArmTimer(true, key, Timer::kRetransmit, tx.interval);
       return;
     }

@@ -41,9 +41,9 @@ struct Message {
   bool retransmission = false;
   uint32_t cseq = 1;
   uint64_t call_id = 0;
-  uint32_t destination = 0;    // index of the dialled number (Request-URI) in the scenario
-  int16_t reason_q850 = 0;     // Reason: Q.850;cause=N, 0 = absent
-  int32_t retry_after_s = 0;   // 0 = absent
+  uint32_t destination = 0;   // index of the dialled number (Request-URI) in the scenario
+  int16_t reason_q850 = 0;    // Reason: Q.850;cause=N, 0 = absent
+  int32_t retry_after_s = 0;  // 0 = absent
   GroundTruth truth;
   sim::NodeId from = 0;  // set by the transport
   sim::NodeId to = 0;

@@ -42,7 +42,8 @@ void SipNetwork::Deliver(uint32_t slot) {
   const Message m = in_flight_[slot];
   free_.push_back(slot);
   Endpoint* endpoint = m.to < endpoints_.size() ? endpoints_[m.to] : nullptr;
-  if (endpoint == nullptr) sim::Fatal("SipNetwork: message delivered to a node with no SIP endpoint");
+  if (endpoint == nullptr)
+    sim::Fatal("SipNetwork: message delivered to a node with no SIP endpoint");
   endpoint->Receive(m);
 }
 

@@ -19,7 +19,7 @@ namespace crankback::sip {
 class Endpoint;
 
 struct TransportCounters {
-  uint64_t sent = 0;             // every transmission, retransmissions included
+  uint64_t sent = 0;  // every transmission, retransmissions included
   uint64_t retransmissions = 0;
   uint64_t lost = 0;
 };
