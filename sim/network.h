@@ -31,9 +31,9 @@ constexpr bool IsReliable(Transport t) { return t != Transport::kUdp; }
 const char* TransportName(Transport t);
 
 struct LinkParams {
-  Duration latency;                    // one way
-  std::optional<Distribution> jitter;  // extra one-way delay, seconds, drawn per message
-  double loss = 0;                     // per message and direction
+  Duration latency;                      // one way
+  std::optional<Distribution> jitter{};  // extra one-way delay, seconds, per message
+  double loss = 0;                       // per message and direction
   Transport transport = Transport::kUdp;
   // Reliable transports do not lose messages: a lost segment is resent by TCP
   // after its retransmission timeout (doubling per loss), so loss shows as delay.

@@ -48,7 +48,11 @@ class RngStream {
     return result;
   }
   // Uniform on the open interval (0, 1): never 0, never 1, so log(u) is finite.
-  double NextOpenUniform() { return (static_cast<double>(NextU64() >> 11) + 0.5) * 0x1.0p-53; }
+  // (The largest 53-bit value plus 0.5 rounds to 2^53, hence the clamp below 1.)
+  double NextOpenUniform() {
+    const double u = (static_cast<double>(NextU64() >> 11) + 0.5) * 0x1.0p-53;
+    return u < 1.0 ? u : 0x1.fffffffffffffp-1;
+  }
   // Uniform integer in [0, n), n > 0 (Lemire's multiply-shift with rejection).
   uint64_t NextBelow(uint64_t n);
   // True with probability p.

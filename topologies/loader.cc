@@ -41,11 +41,12 @@ struct FirstSyntaxError : google::protobuf::io::ErrorCollector {
   std::string text;
 };
 
-// Text format is printable UTF-8 (plus tab, CR, LF); binary protobuf almost
-// never is, since tags and lengths below 32 are control bytes.
+// Text format is printable UTF-8 plus the whitespace its tokenizer skips (tab,
+// LF, VT, FF, CR); binary protobuf almost never is, since tags and lengths below
+// 32 are control bytes.
 bool LooksLikeText(std::string_view s) {
   for (unsigned char c : s) {
-    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return false;
+    if (c < 0x20 && (c < '\t' || c > '\r')) return false;
     if (c == 0x7f) return false;
   }
   return true;
@@ -533,6 +534,14 @@ Loaded<Study> LoadStudy(std::string_view content, const std::string& display_nam
     }
   } else if (!sim.ParseFromArray(content.data(), static_cast<int>(content.size()))) {
     return LoadError{display_name, 0, "", "neither protobuf text format nor a binary Simulation"};
+  }
+  // An override is checked here, without the file's line: 0 would otherwise pass
+  // as the file's "0 = 1", and the file's line would point at the value it replaced.
+  if (overrides.replications &&
+      (*overrides.replications < 1 || *overrides.replications > kMaxReplications)) {
+    return LoadError{display_name, 0, "experiment.replications",
+                     "the command-line value must be in 1.." + std::to_string(kMaxReplications) +
+                         " (got " + std::to_string(*overrides.replications) + ")"};
   }
   if (overrides.seed) sim.mutable_experiment()->set_seed(*overrides.seed);
   if (overrides.replications) sim.mutable_experiment()->set_replications(*overrides.replications);
