@@ -17,16 +17,11 @@
 #include <unordered_map>
 
 #include "models/sip/message.h"
+#include "models/sip/timer_profile.h"
 #include "models/sip/transport.h"
 #include "sim/engine.h"
 
 namespace crankback::sip {
-
-struct TimerProfile {
-  sim::Duration t1 = sim::Duration::Millis(500);
-  sim::Duration t2 = sim::Duration::Seconds(4);
-  sim::Duration t4 = sim::Duration::Seconds(5);
-};
 
 class Endpoint {
  public:
