@@ -4,11 +4,12 @@
 // schedules one new event there at now + 100 ms + Exp(mean 1 s). The population
 // of 1, 10 or 100 events per process stays constant (1k, 10k, 100k pending).
 // The model code is the same for both variants; only the queue differs:
-//  - engine:    Engine::ScheduleIn with a lambda capturing {model pointer, target}, Step();
+//  - engine:    Engine::ScheduleIn with a lambda capturing {model pointer, target}
+//               (engine_queue.h), Step();
 //  - reference: a 4-ary min-heap of plain {time, seq, target} structs, popped in a
 //               loop that calls the model directly (no callables, no cancellation).
-// Each benchmark warms its model up once, then runs a fixed number of events per
-// iteration and reports events/s; main() prints engine / reference per population.
+// Each population is one benchmark: both models are warmed up once, then every
+// iteration runs 2^18 events on each in turn (paired.h); main() prints the ratio.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -18,8 +19,8 @@
 #include <memory>
 #include <vector>
 
-#include "bench/heap_counter.h"
-#include "bench/ratio_reporter.h"
+#include "bench/engine_queue.h"
+#include "bench/paired.h"
 #include "sim/distribution.h"
 #include "sim/engine.h"
 #include "sim/rng.h"
@@ -33,31 +34,16 @@ using sim::SimTime;
 
 constexpr uint32_t kProcesses = 1000;
 constexpr Duration kLookahead = Duration::Millis(100);
-constexpr int64_t kEventsPerIteration = int64_t{1} << 20;
+enum class PholdEvent : uint8_t { kArrive };  // PHOLD has one kind of event
 
-// The queue under test: the engine, each event a lambda.
-template <class Model>
-class EngineQueue {
- public:
-  explicit EngineQueue(Model* model) : model_(model) {}
-  void Schedule(Duration delay, uint32_t target) {
-    Model* model = model_;
-    engine_.ScheduleIn(delay, [model, target] { model->OnEvent(target); });
-  }
-  void Step() { engine_.Step(); }
-  SimTime Now() const { return engine_.Now(); }
-  size_t pending() const { return engine_.pending(); }
-
- private:
-  Model* model_;
-  sim::Engine engine_;
-};
+constexpr int64_t kEventsPerChunk = int64_t{1} << 18;  // per variant and iteration
 
 // The reference: a plain 4-ary min-heap ordered by (time, seq), no callbacks.
 template <class Model>
 class ReferenceQueue {
  public:
   explicit ReferenceQueue(Model* model) : model_(model) {}
+  template <PholdEvent>  // one kind: every entry is an arrival at `target`
   void Schedule(Duration delay, uint32_t target) {
     Entry e{now_ + delay.nanos(), next_seq_++, target};
     size_t pos = heap_.size();
@@ -93,7 +79,7 @@ class ReferenceQueue {
       heap_[pos] = last;
     }
     now_ = top.time;
-    model_->OnEvent(top.target);
+    model_->template On<PholdEvent::kArrive>(top.target);
   }
   SimTime Now() const { return SimTime::FromNanos(now_); }
   size_t pending() const { return heap_.size(); }
@@ -119,16 +105,19 @@ class Phold {
  public:
   explicit Phold(int population) {
     for (uint32_t lp = 0; lp < kProcesses; ++lp) {
-      for (int i = 0; i < population; ++i) queue_.Schedule(Delay(), lp);
+      for (int i = 0; i < population; ++i) {
+        queue_.template Schedule<PholdEvent::kArrive>(Delay(), lp);
+      }
     }
   }
   Phold(const Phold&) = delete;
   Phold& operator=(const Phold&) = delete;
 
-  void OnEvent(uint32_t lp) {
+  template <PholdEvent>
+  void On(uint32_t lp) {
     ++received_[lp];
     const uint32_t target = static_cast<uint32_t>(rng_.NextBelow(kProcesses));
-    queue_.Schedule(Delay(), target);
+    queue_.template Schedule<PholdEvent::kArrive>(Delay(), target);
   }
   void Run(int64_t events) {
     for (int64_t i = 0; i < events; ++i) queue_.Step();
@@ -151,51 +140,30 @@ class Phold {
   QueueT<Phold> queue_{this};
 };
 
-// A model warmed up to steady state, kept across the calls Google Benchmark
-// makes while it picks an iteration count.
-template <template <class> class QueueT>
-struct Warmed {
-  std::unique_ptr<Phold<QueueT>> model;
-  int64_t heap_bytes = 0;  // what the model holds once warm
-};
+using PholdPair = Paired<Phold<EngineQueue>, Phold<ReferenceQueue>>;
 
 template <template <class> class QueueT>
-Warmed<QueueT>& WarmModel(int population) {
-  static std::map<int, Warmed<QueueT>> cache;
-  Warmed<QueueT>& w = cache[population];
-  if (!w.model) {
-    const HeapSnapshot before = HeapNow();
-    w.model = std::make_unique<Phold<QueueT>>(population);
-    // Every pending event is replaced ~10 times: the heap reaches its steady shape.
-    w.model->Run(std::max<int64_t>(int64_t{1} << 20, 10 * int64_t{kProcesses} * population));
-    w.heap_bytes = HeapNow().live_bytes - before.live_bytes;
+std::unique_ptr<Phold<QueueT>> WarmPhold(int population) {
+  auto model = std::make_unique<Phold<QueueT>>(population);
+  // Every pending event is replaced at least 10 times: the heap reaches its steady shape.
+  model->Run(std::max<int64_t>(int64_t{1} << 20, 10 * int64_t{kProcesses} * population));
+  return model;
+}
+
+PholdPair& Warm(int population) {
+  static std::map<int, PholdPair> cache;
+  PholdPair& p = cache[population];
+  if (!p.engine) {
+    p.engine = BuildMeasured<Phold<EngineQueue>>([&] { return WarmPhold<EngineQueue>(population); },
+                                                 p.engine_bytes);
+    p.reference = BuildMeasured<Phold<ReferenceQueue>>(
+        [&] { return WarmPhold<ReferenceQueue>(population); }, p.reference_bytes);
   }
-  return w;
+  return p;
 }
 
-template <template <class> class QueueT>
 void BM_Phold(benchmark::State& state) {
-  Warmed<QueueT>& w = WarmModel<QueueT>(static_cast<int>(state.range(0)));
-  const HeapSnapshot before = HeapNow();
-  for (auto _ : state) w.model->Run(kEventsPerIteration);
-  const HeapSnapshot after = HeapNow();
-  const double events = static_cast<double>(state.iterations() * kEventsPerIteration);
-  state.counters["events_per_s"] = benchmark::Counter(events, benchmark::Counter::kIsRate);
-  state.counters["pending"] = static_cast<double>(w.model->pending());
-  state.counters["heap_MiB"] = static_cast<double>(w.heap_bytes) / (1 << 20);
-  state.counters["B_per_pending"] =
-      static_cast<double>(w.heap_bytes) / static_cast<double>(w.model->pending());
-  state.counters["allocs_per_event"] =
-      static_cast<double>(after.allocations - before.allocations) / events;
-}
-
-// Both variants must do the same work: same draws, same events, same order.
-bool SameTrajectory() {
-  Phold<EngineQueue> engine(10);
-  Phold<ReferenceQueue> reference(10);
-  engine.Run(1'000'000);
-  reference.Run(1'000'000);
-  return engine.Now() == reference.Now() && engine.Checksum() == reference.Checksum();
+  RunPaired(state, Warm(static_cast<int>(state.range(0))), kEventsPerChunk);
 }
 
 }  // namespace
@@ -203,19 +171,13 @@ bool SameTrajectory() {
 
 int main(int argc, char** argv) {
   using namespace crankback::bench;
-  if (!SameTrajectory()) {
-    std::fprintf(stderr, "phold_bench: engine and reference diverge; the comparison is void\n");
-    return 1;
-  }
-  for (int population : {1, 10, 100}) {
-    benchmark::RegisterBenchmark("phold/engine", BM_Phold<EngineQueue>)
-        ->Arg(population)
-        ->ArgName("population")
-        ->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark("phold/reference", BM_Phold<ReferenceQueue>)
-        ->Arg(population)
-        ->ArgName("population")
-        ->Unit(benchmark::kMillisecond);
-  }
-  return RunWithRatios(argc, argv, {"events_per_s", "engine", "reference", 0.8});
+  benchmark::RegisterBenchmark("phold", BM_Phold)
+      ->ArgName("population")
+      ->Arg(1)
+      ->Arg(10)
+      ->Arg(100)
+      ->Unit(benchmark::kMillisecond);
+  const bool same = SameTrajectory(Phold<EngineQueue>(10), Phold<ReferenceQueue>(10),
+                                   [](auto& model) { model.Run(1'000'000); });
+  return RunWithRatios(argc, argv, 0.8, same);
 }

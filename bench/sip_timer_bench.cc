@@ -7,7 +7,8 @@
 // interval (0.5, 1, 2, 4, ... s) until Timer B fires at 32 s and cancels it.
 // The arrival rate keeps about 100,000 timers pending. The model code is the
 // same for both variants; only the queue differs:
-//  - engine:    ScheduleIn with a lambda capturing {model pointer, transaction}, Cancel(EventId);
+//  - engine:    ScheduleIn with a lambda capturing {model pointer, transaction},
+//               Cancel(EventId) (engine_queue.h);
 //  - reference: a 4-ary heap of plain {time, seq, id} structs with a position
 //               index per id and a free list of ids; an event is an enum and a
 //               transaction number, dispatched with a switch (no type erasure).
@@ -17,10 +18,11 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <string>
 #include <vector>
 
-#include "bench/heap_counter.h"
-#include "bench/ratio_reporter.h"
+#include "bench/engine_queue.h"
+#include "bench/paired.h"
 #include "sim/distribution.h"
 #include "sim/engine.h"
 #include "sim/rng.h"
@@ -44,31 +46,10 @@ constexpr double kTimerSecondsPerTransaction =
          kFailureProbability * static_cast<double>(kTimerBDelay.nanos()) * 1e-9);
 // Little's law: pending = rate * time pending.
 constexpr double kArrivalsPerSecond = kTargetPendingTimers / kTimerSecondsPerTransaction;
-constexpr Duration kWarmUp = Duration::Seconds(40);  // longer than a transaction lives
-constexpr int64_t kEventsPerIteration = int64_t{1} << 20;
+constexpr Duration kWarmUp = Duration::Seconds(40);    // longer than a transaction lives
+constexpr int64_t kEventsPerChunk = int64_t{1} << 18;  // per variant and iteration
 
 enum class SipEvent : uint8_t { kArrival, kResponse, kTimerA, kTimerB };
-
-// The queue under test: the engine, each event a lambda.
-template <class Model>
-class EngineQueue {
- public:
-  using Handle = sim::EventId;
-  explicit EngineQueue(Model* model) : model_(model) {}
-  template <SipEvent kKind>
-  Handle Schedule(Duration delay, uint32_t txn) {
-    Model* model = model_;
-    return engine_.ScheduleIn(delay, [model, txn] { model->template On<kKind>(txn); });
-  }
-  void Cancel(Handle h) { engine_.Cancel(h); }
-  void Step() { engine_.Step(); }
-  SimTime Now() const { return engine_.Now(); }
-  size_t pending() const { return engine_.pending(); }
-
- private:
-  Model* model_;
-  sim::Engine engine_;
-};
 
 // The reference: an indexed 4-ary min-heap ordered by (time, seq); an id names
 // a record {kind, transaction} and its position in the heap.
@@ -187,7 +168,9 @@ class SipTimers {
   using Queue = QueueT<SipTimers>;
   using Handle = typename Queue::Handle;
 
-  SipTimers() { queue_.template Schedule<SipEvent::kArrival>(interarrival_.SampleDuration(rng_), 0); }
+  SipTimers() {
+    queue_.template Schedule<SipEvent::kArrival>(interarrival_.SampleDuration(rng_), 0);
+  }
   SipTimers(const SipTimers&) = delete;
   SipTimers& operator=(const SipTimers&) = delete;
 
@@ -241,7 +224,8 @@ class SipTimers {
     pending_timers_ += 2;
     t.responds = !rng_.NextBernoulli(kFailureProbability);
     if (t.responds) {
-      t.response = queue_.template Schedule<SipEvent::kResponse>(response_.SampleDuration(rng_), txn);
+      t.response =
+          queue_.template Schedule<SipEvent::kResponse>(response_.SampleDuration(rng_), txn);
     }
   }
   void OnResponse(uint32_t txn) {
@@ -279,50 +263,24 @@ class SipTimers {
   Queue queue_{this};
 };
 
-// A model warmed up to steady state, kept across the calls Google Benchmark
-// makes while it picks an iteration count.
-template <template <class> class QueueT>
-struct Warmed {
-  std::unique_ptr<SipTimers<QueueT>> model;
-  int64_t heap_bytes = 0;  // what the model holds once warm
-};
+using SipPair = Paired<SipTimers<EngineQueue>, SipTimers<ReferenceQueue>>;
 
 template <template <class> class QueueT>
-Warmed<QueueT>& WarmModel() {
-  static Warmed<QueueT> w;
-  if (!w.model) {
-    const HeapSnapshot before = HeapNow();
-    w.model = std::make_unique<SipTimers<QueueT>>();
-    w.model->RunFor(kWarmUp);
-    w.heap_bytes = HeapNow().live_bytes - before.live_bytes;
-  }
-  return w;
+std::unique_ptr<SipTimers<QueueT>> WarmSipTimers() {
+  auto model = std::make_unique<SipTimers<QueueT>>();
+  model->RunFor(kWarmUp);
+  return model;
 }
 
-template <template <class> class QueueT>
 void BM_SipTimers(benchmark::State& state) {
-  Warmed<QueueT>& w = WarmModel<QueueT>();
-  const HeapSnapshot before = HeapNow();
-  for (auto _ : state) w.model->Run(kEventsPerIteration);
-  const HeapSnapshot after = HeapNow();
-  const double events = static_cast<double>(state.iterations() * kEventsPerIteration);
-  state.counters["events_per_s"] = benchmark::Counter(events, benchmark::Counter::kIsRate);
-  state.counters["pending_timers"] = static_cast<double>(w.model->pending_timers());
-  state.counters["pending"] = static_cast<double>(w.model->pending());
-  state.counters["heap_MiB"] = static_cast<double>(w.heap_bytes) / (1 << 20);
-  state.counters["B_per_pending"] =
-      static_cast<double>(w.heap_bytes) / static_cast<double>(w.model->pending());
-  state.counters["allocs_per_event"] =
-      static_cast<double>(after.allocations - before.allocations) / events;
-}
-
-// Both variants must do the same work: same draws, same events, same order.
-bool SameTrajectory() {
-  SipTimers<EngineQueue> engine;
-  SipTimers<ReferenceQueue> reference;
-  engine.RunFor(kWarmUp);
-  reference.RunFor(kWarmUp);
-  return engine.Now() == reference.Now() && engine.Checksum() == reference.Checksum();
+  static SipPair p;
+  if (!p.engine) {
+    p.engine = BuildMeasured<SipTimers<EngineQueue>>(WarmSipTimers<EngineQueue>, p.engine_bytes);
+    p.reference =
+        BuildMeasured<SipTimers<ReferenceQueue>>(WarmSipTimers<ReferenceQueue>, p.reference_bytes);
+  }
+  RunPaired(state, p, kEventsPerChunk);
+  state.counters["pending_timers"] = static_cast<double>(p.engine->pending_timers());
 }
 
 }  // namespace
@@ -330,14 +288,9 @@ bool SameTrajectory() {
 
 int main(int argc, char** argv) {
   using namespace crankback::bench;
-  if (!SameTrajectory()) {
-    std::fprintf(stderr, "sip_timer_bench: engine and reference diverge; the comparison is void\n");
-    return 1;
-  }
   benchmark::AddCustomContext("arrivals_per_s", std::to_string(kArrivalsPerSecond));
-  benchmark::RegisterBenchmark("sip_timers/engine", BM_SipTimers<EngineQueue>)
-      ->Unit(benchmark::kMillisecond);
-  benchmark::RegisterBenchmark("sip_timers/reference", BM_SipTimers<ReferenceQueue>)
-      ->Unit(benchmark::kMillisecond);
-  return RunWithRatios(argc, argv, {"events_per_s", "engine", "reference", 0.7});
+  benchmark::RegisterBenchmark("sip_timers", BM_SipTimers)->Unit(benchmark::kMillisecond);
+  const bool same = SameTrajectory(SipTimers<EngineQueue>(), SipTimers<ReferenceQueue>(),
+                                   [](auto& model) { model.RunFor(kWarmUp); });
+  return RunWithRatios(argc, argv, 0.7, same);
 }

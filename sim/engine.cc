@@ -12,100 +12,100 @@ void Fatal(const char* what) {
 
 Engine::Engine() {
   heap_.reserve(1024);
+  heap_.resize(kHeapPad);
   slots_.reserve(1024);
-  heap_pos_.reserve(1024);
-  generation_.reserve(1024);
+  state_.reserve(1024);
   free_slots_.reserve(1024);
 }
 
-uint32_t Engine::AcquireSlot() {
-  if (!free_slots_.empty()) {
-    const uint32_t slot = free_slots_.back();
-    free_slots_.pop_back();
-    return slot;
-  }
+uint32_t Engine::NewSlot() {
   const size_t slot = slots_.size();
   if (slot > kSlotMask) Fatal("Engine: more than 2^26 events pending at once");
   slots_.emplace_back();
-  heap_pos_.push_back(kNotQueued);
-  generation_.push_back(1);
+  state_.push_back(SlotState{kNotQueued, 1});
   return static_cast<uint32_t>(slot);
 }
 
-void Engine::Release(uint32_t slot) {
-  heap_pos_[slot] = kNotQueued;
-  if (++generation_[slot] == 0) generation_[slot] = 1;  // 0 means "no event"
+inline void Engine::PrefetchSlot(uint32_t slot) const {
+  const char* p = reinterpret_cast<const char*>(&slots_[slot]);
+  __builtin_prefetch(p);
+  __builtin_prefetch(p + sizeof(Slot) - 1);  // a slot may straddle two lines
+}
+
+inline void Engine::Release(uint32_t slot) {
+  state_[slot].pos = kNotQueued;
+  if (++state_[slot].generation == 0) state_[slot].generation = 1;  // 0 means "no event"
   free_slots_.push_back(slot);
 }
 
-void Engine::Push(int64_t time, uint32_t slot) {
-  if (next_sequence_ > kMaxSequence) Fatal("Engine: event sequence numbers exhausted");
-  const Entry e{time, (next_sequence_++ << kSlotBits) | slot};
-  heap_.push_back(e);
-  SiftUp(static_cast<uint32_t>(heap_.size() - 1), e);
-}
-
-void Engine::SiftUp(uint32_t pos, Entry e) {
-  while (pos > 0) {
-    const uint32_t parent = (pos - 1) / 4;
-    if (!Less(e, heap_[parent])) break;
-    heap_[pos] = heap_[parent];
-    heap_pos_[heap_[pos].order & kSlotMask] = pos;
-    pos = parent;
-  }
-  heap_[pos] = e;
-  heap_pos_[e.order & kSlotMask] = pos;
-}
-
-void Engine::SiftDown(uint32_t pos, Entry e) {
-  const uint32_t n = static_cast<uint32_t>(heap_.size());
+// Moves the hole at `pos` down to a leaf along the smaller children and returns
+// the leaf: three comparisons a level, none against the node that will fill the
+// hole, which almost always belongs near the bottom. The comparisons select
+// without branches (their outcome is a coin toss), so for a heap larger than the
+// caches the next level is prefetched instead of speculated: the grandchildren of
+// a node are 16 consecutive nodes, four lines.
+template <bool kPrefetch>
+uint32_t Engine::SinkHole(uint32_t pos, uint32_t n) {
+  Entry* const node = Nodes();
   for (;;) {
     const uint32_t first = 4 * pos + 1;
-    if (first >= n) break;
-    uint32_t best = first;
-    const uint32_t last = first + 4 < n ? first + 4 : n;
-    for (uint32_t c = first + 1; c < last; ++c) {
-      if (Less(heap_[c], heap_[best])) best = c;
+    if (first >= n) return pos;
+    if constexpr (kPrefetch) {
+      const uint32_t grandchild = 4 * first + 1;
+      if (grandchild < n) {
+        for (uint32_t k = 0; k < 16; k += 4) __builtin_prefetch(&node[grandchild + k]);
+      }
     }
-    if (!Less(heap_[best], e)) break;
-    heap_[pos] = heap_[best];
-    heap_pos_[heap_[pos].order & kSlotMask] = pos;
+    uint32_t best = first;
+    if (first + 4 <= n) {
+      const uint32_t a = Less(node[first + 1], node[first]) ? first + 1 : first;
+      const uint32_t b = Less(node[first + 3], node[first + 2]) ? first + 3 : first + 2;
+      best = Less(node[b], node[a]) ? b : a;
+    } else {
+      for (uint32_t c = first + 1; c < n; ++c) {
+        if (Less(node[c], node[best])) best = c;
+      }
+    }
+    node[pos] = node[best];
+    state_[node[pos].order & kSlotMask].pos = pos;
     pos = best;
   }
-  heap_[pos] = e;
-  heap_pos_[e.order & kSlotMask] = pos;
 }
 
+// Replaces node `pos` by the last node: up if it belongs above `pos`, else the
+// hole sinks to a leaf and the last node rises from there.
 void Engine::RemoveAt(uint32_t pos) {
   const Entry last = heap_.back();
   heap_.pop_back();
-  if (pos == heap_.size()) return;
-  if (pos > 0 && Less(last, heap_[(pos - 1) / 4])) {
-    SiftUp(pos, last);
-  } else {
-    SiftDown(pos, last);
+  const uint32_t n = NodeCount();
+  if (pos == n) return;
+  if (pos == 0 || !Less(last, Nodes()[(pos - 1) / 4])) {
+    constexpr uint32_t kPrefetchAbove = 1 << 15;  // nodes: 512 KiB
+    pos = n > kPrefetchAbove ? SinkHole<true>(pos, n) : SinkHole<false>(pos, n);
   }
+  SiftUp(pos, last);
 }
 
 bool Engine::IsPending(EventId id) const {
-  return id.valid() && id.slot < generation_.size() && generation_[id.slot] == id.generation &&
-         heap_pos_[id.slot] != kNotQueued;
+  return id.valid() && id.slot < state_.size() && state_[id.slot].generation == id.generation &&
+         state_[id.slot].pos != kNotQueued;
 }
 
 bool Engine::Cancel(EventId id) {
   if (!IsPending(id)) return false;
-  RemoveAt(heap_pos_[id.slot]);
+  RemoveAt(state_[id.slot].pos);
   Release(id.slot);
   return true;
 }
 
 bool Engine::Step() {
-  if (heap_.empty() || stopped_) return false;
-  const Entry top = heap_[0];
+  if (NodeCount() == 0) return false;
+  const Entry top = Nodes()[0];
   const uint32_t slot = static_cast<uint32_t>(top.order & kSlotMask);
-  // The slot is a random line of a large array: start loading it before the sift.
-  __builtin_prefetch(&slots_[slot]);
-  __builtin_prefetch(reinterpret_cast<const char*>(&slots_[slot]) + sizeof(Slot) - 1);
+  // The slot and its state are random lines of large arrays: start loading them
+  // before the sift (usually they were asked for one event earlier, below).
+  PrefetchSlot(slot);
+  __builtin_prefetch(&state_[slot], 1);
   RemoveAt(0);
   now_ = SimTime::FromNanos(top.time);
   // Copy the callable out first: it may schedule events, which can grow slots_.
@@ -113,19 +113,22 @@ bool Engine::Step() {
   std::memcpy(&event, &slots_[slot], sizeof(Slot));
   Release(slot);
   ++executed_;
+  // The next event is most likely the one now on top: its slot will be read at
+  // the start of the next Step(), so ask for it while this event runs.
+  if (NodeCount() > 0) PrefetchSlot(static_cast<uint32_t>(Nodes()[0].order & kSlotMask));
   event.invoke(event.storage);
   return true;
 }
 
 void Engine::Run() {
   stopped_ = false;
-  while (Step()) {
+  while (!stopped_ && Step()) {
   }
 }
 
 void Engine::RunUntil(SimTime until) {
   stopped_ = false;
-  while (!heap_.empty() && heap_[0].time <= until.nanos() && Step()) {
+  while (!stopped_ && NodeCount() > 0 && Nodes()[0].time <= until.nanos() && Step()) {
   }
   if (!stopped_ && now_ < until) now_ = until;
 }

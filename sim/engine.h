@@ -56,7 +56,8 @@ class Engine {
   bool Cancel(EventId id);
   bool IsPending(EventId id) const;
 
-  // Runs the next event; returns false when none is pending or Stop() was called.
+  // Runs the next event, if any; returns false when none is pending. Stop() ends
+  // Run/RunUntil only, so a caller can go on stepping by hand.
   bool Step();
   // Runs until no event is pending or Stop() is called.
   void Run();
@@ -65,7 +66,7 @@ class Engine {
   // Makes Run/RunUntil return after the current event.
   void Stop() { stopped_ = true; }
 
-  size_t pending() const { return heap_.size(); }
+  size_t pending() const { return heap_.size() - kHeapPad; }
   uint64_t executed() const { return executed_; }
 
  private:
@@ -80,6 +81,23 @@ class Engine {
     int64_t time;
     uint64_t order;
   };
+  // Storage that starts on a cache line. heap_ holds node i at kHeapPad + i, so
+  // the four children of a node (4 x 16 bytes) fill exactly one line and a sift
+  // touches one line per level.
+  static constexpr size_t kLine = 64;
+  static constexpr uint32_t kHeapPad = 3;
+  template <class T>
+  struct LineAllocator {
+    using value_type = T;
+    LineAllocator() = default;
+    template <class U>
+    constexpr LineAllocator(const LineAllocator<U>&) noexcept {}
+    T* allocate(size_t n) {
+      return static_cast<T*>(::operator new (n * sizeof(T), std::align_val_t{kLine}));
+    }
+    void deallocate(T* p, size_t) noexcept { ::operator delete (p, std::align_val_t{kLine}); }
+    friend bool operator==(const LineAllocator&, const LineAllocator&) { return true; }
+  };
   static constexpr int kSlotBits = 26;
   static constexpr uint64_t kSlotMask = (uint64_t{1} << kSlotBits) - 1;
   static constexpr uint64_t kMaxSequence = (uint64_t{1} << (64 - kSlotBits)) - 1;
@@ -90,24 +108,44 @@ class Engine {
     (*std::launder(reinterpret_cast<F*>(storage)))();
   }
 
-  uint32_t AcquireSlot();
+  Entry* Nodes() { return heap_.data() + kHeapPad; }
+  uint32_t NodeCount() const { return static_cast<uint32_t>(heap_.size() - kHeapPad); }
+  uint32_t AcquireSlot() {
+    if (free_slots_.empty()) return NewSlot();
+    const uint32_t slot = free_slots_.back();
+    free_slots_.pop_back();
+    return slot;
+  }
+  uint32_t NewSlot();
   void Push(int64_t time, uint32_t slot);
   void RemoveAt(uint32_t pos);
+  template <bool kPrefetch>
+  uint32_t SinkHole(uint32_t pos, uint32_t n);
   void SiftUp(uint32_t pos, Entry e);
-  void SiftDown(uint32_t pos, Entry e);
   void Release(uint32_t slot);
+  void PrefetchSlot(uint32_t slot) const;
+  // One 128-bit comparison, so the compiler can select the smaller child
+  // without a branch (the outcome of a heap comparison is a coin toss).
   static bool Less(const Entry& a, const Entry& b) {
-    return a.time < b.time || (a.time == b.time && a.order < b.order);
+    __extension__ using Key = unsigned __int128;
+    constexpr uint64_t kSign = uint64_t{1} << 63;  // keeps negative times in order
+    const Key ka = Key{static_cast<uint64_t>(a.time) ^ kSign} << 64 | a.order;
+    const Key kb = Key{static_cast<uint64_t>(b.time) ^ kSign} << 64 | b.order;
+    return ka < kb;
   }
 
   SimTime now_;
   uint64_t next_sequence_ = 0;
   uint64_t executed_ = 0;
   bool stopped_ = false;
-  std::vector<Entry> heap_;
+  std::vector<Entry, LineAllocator<Entry>> heap_;  // kHeapPad unused entries, then the nodes
   std::vector<Slot> slots_;
-  std::vector<uint32_t> heap_pos_;    // per slot: index in heap_, or kNotQueued
-  std::vector<uint32_t> generation_;  // per slot: bumped when the slot is released
+  // Per slot, together so that Cancel() finds both on one line.
+  struct SlotState {
+    uint32_t pos;         // node index, or kNotQueued
+    uint32_t generation;  // bumped when the slot is released
+  };
+  std::vector<SlotState> state_;
   std::vector<uint32_t> free_slots_;
 };
 
@@ -127,7 +165,28 @@ EventId Engine::ScheduleAt(SimTime when, F&& fn) {
   s.invoke = &InvokeAs<Fn>;
   ::new (static_cast<void*>(s.storage)) Fn(std::forward<F>(fn));
   Push(when.nanos(), slot);
-  return EventId{slot, generation_[slot]};
+  return EventId{slot, state_[slot].generation};
+}
+
+// Inline: every ScheduleAt pushes, and a new event usually settles near the bottom.
+inline void Engine::Push(int64_t time, uint32_t slot) {
+  if (next_sequence_ > kMaxSequence) Fatal("Engine: event sequence numbers exhausted");
+  const Entry e{time, (next_sequence_++ << kSlotBits) | slot};
+  heap_.push_back(e);
+  SiftUp(NodeCount() - 1, e);
+}
+
+inline void Engine::SiftUp(uint32_t pos, Entry e) {
+  Entry* const node = Nodes();
+  while (pos > 0) {
+    const uint32_t parent = (pos - 1) / 4;
+    if (!Less(e, node[parent])) break;
+    node[pos] = node[parent];
+    state_[node[pos].order & kSlotMask].pos = pos;
+    pos = parent;
+  }
+  node[pos] = e;
+  state_[e.order & kSlotMask].pos = pos;
 }
 
 }  // namespace crankback::sim

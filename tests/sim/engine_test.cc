@@ -232,9 +232,44 @@ TEST(EngineTest, StopReturnsAfterTheCurrentEvent) {
   EXPECT_EQ(log.tokens, (std::vector<int>{1, 2, 3, 4}));
   EXPECT_EQ(engine.Now(), Ms(30));
 
-  engine.Run();  // Run starts afresh after a Stop
+  EXPECT_TRUE(engine.Step());  // Stop ends Run/RunUntil, not stepping by hand
   EXPECT_EQ(log.tokens, (std::vector<int>{1, 2, 3, 4, 5}));
   EXPECT_EQ(engine.pending(), 0u);
+  EXPECT_FALSE(engine.Step());
+}
+
+// Heaps above 32k entries take the prefetching sift path: check it on a large
+// queue with many cancellations.
+TEST(EngineTest, LargeQueueWithCancellationsRunsInOrder) {
+  Engine engine;
+  RngStream rng(77);
+  std::vector<std::pair<int64_t, int>> runs;
+  std::vector<EventId> ids;
+  std::vector<bool> cancelled;
+  constexpr int kEvents = 120000;
+  for (int i = 0; i < kEvents; ++i) {
+    const int64_t t = static_cast<int64_t>(rng.NextBelow(1000000));
+    auto* out = &runs;
+    ids.push_back(
+        engine.ScheduleAt(SimTime::FromNanos(t), [out, t, i] { out->emplace_back(t, i); }));
+  }
+  cancelled.assign(kEvents, false);
+  size_t n_cancelled = 0;
+  for (int k = 0; k < kEvents / 3; ++k) {
+    const size_t i = rng.NextBelow(kEvents);
+    const bool was_pending = !cancelled[i];
+    EXPECT_EQ(engine.Cancel(ids[i]), was_pending);
+    n_cancelled += was_pending;
+    cancelled[i] = true;
+  }
+  EXPECT_EQ(engine.pending(), kEvents - n_cancelled);
+  engine.Run();
+  ASSERT_EQ(runs.size(), kEvents - n_cancelled);
+  for (size_t k = 1; k < runs.size(); ++k) {
+    // Time order; ties in scheduling order, which is the index order here.
+    ASSERT_TRUE(runs[k - 1] < runs[k]) << "at " << k;
+  }
+  for (const auto& [t, i] : runs) ASSERT_FALSE(cancelled[i]);
 }
 
 TEST(EngineTest, PendingCountsOnlyLiveEvents) {
