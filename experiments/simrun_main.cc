@@ -2,6 +2,7 @@
 // calls ended, with 95% confidence intervals over replications.
 //
 //   simrun topologies/default.pbtxt --replications 20 --jobs 2 --format json --out results/
+//   simrun topologies/default.pbtxt --trace calls.csv --pcap calls.pcap --trace-calls 5
 //
 // Exit status: 0 done, 2 bad input (nothing is written), 1 internal error.
 #include <CLI/CLI.hpp>
@@ -11,11 +12,41 @@
 
 #include "experiments/report.h"
 #include "experiments/runner.h"
+#include "experiments/trace_writer.h"
 #include "topologies/loader.h"
 
 namespace {
 
 using namespace crankback;
+
+// Runs replication 0 of the baseline policy again, recording the first
+// `calls` calls, and writes the trace and the capture. Returns an exit status.
+int WriteTraces(const topologies::Study& study, const models::RunResult& baseline, uint32_t calls,
+                const std::string& trace_file, const std::string& pcap_file) {
+  models::RunSpec spec = experiments::SpecFor(study.experiment, 0);
+  spec.trace_calls = calls;
+  const models::RunResult run = models::RunSimulation(study.scenario, study.policies[0], spec);
+  if (run.metrics.trajectory_hash() != baseline.metrics.trajectory_hash()) {
+    std::cerr << "simrun: internal error: the traced run differs from the baseline run\n";
+    return 1;
+  }
+  const experiments::TraceLabels labels = experiments::LabelsFor(study.scenario);
+  std::vector<std::pair<std::string, std::string>> files;
+  if (!trace_file.empty()) {
+    files.emplace_back(trace_file,
+                       experiments::TraceFormatOf(trace_file) == experiments::TraceFormat::kCsv
+                           ? experiments::FormatTraceCsv(run.trace, labels)
+                           : experiments::FormatTraceJsonLines(run.trace, labels));
+  }
+  if (!pcap_file.empty()) files.emplace_back(pcap_file, experiments::FormatPcap(run.trace, labels));
+  for (const auto& [path, content] : files) {
+    if (std::string err = experiments::WriteFileAtomically(path, content); !err.empty()) {
+      std::cerr << "simrun: " << err << "\n";
+      return 1;
+    }
+  }
+  return 0;
+}
 
 int Run(int argc, char** argv) {
   CLI::App app{
@@ -44,8 +75,27 @@ int Run(int argc, char** argv) {
   app.add_option("--out", out_dir,
                  "Also write report.txt, report.json, report.csv and the resolved input.pbtxt to "
                  "this directory");
+  std::string trace_file, pcap_file;
+  uint32_t trace_calls = 20;
+  app.add_option("--trace", trace_file,
+                 "Write the messages of the first --trace-calls calls of replication 0 of the "
+                 "baseline policy: CSV (FILE.csv) or JSON lines (FILE.jsonl, FILE.json)")
+      ->check(CLI::Validator(
+          [](std::string& f) -> std::string {
+            return experiments::TraceFormatOf(f) ? "" : "must end in .csv, .jsonl or .json";
+          },
+          "FILE.csv|FILE.jsonl", "trace format"));
+  app.add_option("--pcap", pcap_file,
+                 "Write the same messages as SIP over UDP/IPv4 in a pcap file (Wireshark, tshark)");
+  auto* calls_opt =
+      app.add_option("--trace-calls", trace_calls,
+                     "Calls to trace for --trace and --pcap: the first K of each user agent")
+          ->check(CLI::Range(1, 1000000))
+          ->capture_default_str();
   try {
     app.parse(argc, argv);
+    if (*calls_opt && trace_file.empty() && pcap_file.empty())
+      throw CLI::ValidationError("--trace-calls", "needs --trace or --pcap");
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
@@ -93,6 +143,10 @@ int Run(int argc, char** argv) {
         return 1;
       }
     }
+  }
+  if (!trace_file.empty() || !pcap_file.empty()) {
+    if (int status = WriteTraces(study, runs[0][0], trace_calls, trace_file, pcap_file))
+      return status;
   }
   std::cout << (format == "json" ? json : format == "csv" ? csv : table);
   return 0;

@@ -25,13 +25,15 @@ RunResult RunSimulation(const ScenarioParams& scenario, const policy::CauseMap& 
   for (const NodeParams& n : scenario.nodes) network.AddNode(n.name);
   for (const LinkSpec& l : scenario.links) network.AddLink(l.a, l.b, l.params);
   sip::SipNetwork sip(engine, network);
-  const nodes::NodeContext ctx{
-      sip, rng, result.metrics, scenario.dialects, policy, scenario.timers};
+  sip::TraceRecorder recorder(spec.trace_calls);
+  if (spec.trace_calls > 0) sip.SetObserver(&recorder);
 
   std::vector<std::unique_ptr<nodes::UserAgent>> agents;
   std::vector<std::unique_ptr<nodes::Sbc>> sbcs;
   std::vector<std::unique_ptr<nodes::Carrier>> carriers;
   for (uint32_t i = 0; i < scenario.nodes.size(); ++i) {
+    const nodes::NodeContext ctx{
+        sip, rng, result.metrics, scenario.dialects, policy, scenario.nodes[i].timers};
     std::visit(
         Overloaded{
             [&](const UserAgentParams&) {
@@ -84,6 +86,7 @@ RunResult RunSimulation(const ScenarioParams& scenario, const policy::CauseMap& 
   result.transport = sip.counters();
   result.events = engine.executed();
   result.finished = engine.Now();
+  result.trace = recorder.Take();
   return result;
 }
 

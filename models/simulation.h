@@ -21,6 +21,7 @@
 #include "models/policy/cause_map.h"
 #include "models/policy/dialect.h"
 #include "models/sip/endpoint.h"
+#include "models/sip/trace_recorder.h"
 #include "sim/network.h"
 
 namespace crankback::models {
@@ -30,6 +31,7 @@ struct UserAgentParams {};
 struct NodeParams {
   std::string name;
   std::variant<UserAgentParams, nodes::SbcParams, nodes::CarrierParams> kind;
+  sip::TimerProfile timers = sip::Rfc3261Profile();  // the node's SIP stack
 };
 
 struct LinkSpec {
@@ -45,7 +47,6 @@ struct ScenarioParams {
   std::vector<nodes::TrafficParams> traffic;
   std::vector<std::string> destinations;  // dialled numbers
   std::vector<policy::Dialect> dialects;
-  sip::TimerProfile timers;
 };
 
 struct RunSpec {
@@ -53,6 +54,9 @@ struct RunSpec {
   uint32_t replication = 0;
   sim::SimTime end;     // arrivals stop here
   sim::SimTime warmup;  // calls arriving earlier are not counted
+  // Record the messages of the first trace_calls calls of each user agent into
+  // RunResult::trace (0 = none). Observing does not change the run.
+  uint32_t trace_calls = 0;
 };
 
 struct NodeResult {
@@ -67,6 +71,7 @@ struct RunResult {
   uint64_t events = 0;
   sim::SimTime finished;                // when the last call ended
   std::vector<std::string> violations;  // broken end-of-run invariants; empty when sound
+  std::vector<sip::TraceEvent> trace;   // RunSpec::trace_calls; in the order sent
 };
 
 RunResult RunSimulation(const ScenarioParams& scenario, const policy::CauseMap& policy,

@@ -14,6 +14,7 @@
 #include "topologies/distribution_param.h"
 #include "topologies/field_path.h"
 #include "topologies/simrun.pb.h"
+#include "topologies/stack_param.h"
 
 namespace crankback::topologies {
 
@@ -161,7 +162,9 @@ Builder::Error Builder::Nodes() {
     if (n.kind_case() == pb::Node::KIND_NOT_SET) {
       return at.Error("a node needs a kind: user_agent, sbc or carrier");
     }
-    study_.scenario.nodes.push_back({n.name(), models::UserAgentParams{}});
+    models::NodeParams params{n.name(), models::UserAgentParams{}, {}};
+    if (auto e = ToTimerProfile(n.stack(), at.Child(n, "stack"), params.timers)) return e;
+    study_.scenario.nodes.push_back(std::move(params));
   }
   carrier_prefixes_.resize(sim_.nodes_size());
   return std::nullopt;

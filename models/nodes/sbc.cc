@@ -81,7 +81,8 @@ void Sbc::TryNextRoute(uint64_t key) {
     call.out_nap = egress;
     call.out_call_id = (uint64_t{id()} + 1) << 40 | next_serial_++;
     by_out_.emplace(call.out_call_id, key);
-    Message invite = Message::Request(Method::kInvite, call.out_call_id, 1);
+    Message invite =
+        Message::Request(Method::kInvite, call.out_call_id, 1, call.invite.origin_call);
     invite.destination = call.invite.destination;
     SendRequest(out.params->peer, invite);
     return;
@@ -113,10 +114,10 @@ void Sbc::OnResponse(const Message& response) {
   call.answered = true;
   ++counters_.answered;
   SendAck(naps_[call.out_nap].params->peer,
-          Message::Request(Method::kAck, call.out_call_id, response.cseq));
+          Message::Request(Method::kAck, call.out_call_id, response.cseq, call.invite.origin_call));
   if (!call.inbound_open) {  // the caller left while we waited: end the outbound leg
     SendRequest(naps_[call.out_nap].params->peer,
-                Message::Request(Method::kBye, call.out_call_id, 2));
+                Message::Request(Method::kBye, call.out_call_id, 2, call.invite.origin_call));
     return;
   }
   SendResponse(Message::ResponseTo(call.invite, 200));
@@ -181,7 +182,7 @@ void Sbc::OnBye(const Message& bye) {
   --naps_[call.in_nap].sessions;
   if (call.out_call_id != 0 && call.answered) {
     SendRequest(naps_[call.out_nap].params->peer,
-                Message::Request(Method::kBye, call.out_call_id, 2));
+                Message::Request(Method::kBye, call.out_call_id, 2, call.invite.origin_call));
   }
   MaybeErase(bye.call_id);
 }
@@ -194,7 +195,7 @@ void Sbc::OnAckTimeout(const Message& response) {
   --naps_[call.in_nap].sessions;
   if (call.out_call_id != 0) {
     SendRequest(naps_[call.out_nap].params->peer,
-                Message::Request(Method::kBye, call.out_call_id, 2));
+                Message::Request(Method::kBye, call.out_call_id, 2, call.invite.origin_call));
   }
 }
 

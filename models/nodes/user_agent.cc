@@ -1,11 +1,22 @@
 #include "models/nodes/user_agent.h"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace crankback::nodes {
 
 using sip::Message;
 using sip::Method;
+
+namespace {
+
+// Message::origin_call of this agent's call `call_id`: its serial (the low 40 bits) + 1.
+uint32_t OriginCall(uint64_t call_id) {
+  const uint64_t serial = call_id & ((uint64_t{1} << 40) - 1);
+  return serial < UINT32_MAX ? static_cast<uint32_t>(serial + 1) : 0;
+}
+
+}  // namespace
 
 UserAgent::UserAgent(const NodeContext& ctx, sim::NodeId id,
                      std::vector<const TrafficParams*> sources, sim::SimTime end)
@@ -46,7 +57,7 @@ void UserAgent::Arrival(uint32_t source) {
       std::lower_bound(s.cumulative.begin(), s.cumulative.end(), u) - s.cumulative.begin();
   call.destination = s.params->destinations[std::min(pick, s.params->destinations.size() - 1)];
   calls_.emplace(call_id, call);
-  Message invite = Message::Request(Method::kInvite, call_id, 1);
+  Message invite = Message::Request(Method::kInvite, call_id, 1, OriginCall(call_id));
   invite.destination = call.destination;
   SendRequest(s.params->via, invite);
 
@@ -71,7 +82,8 @@ void UserAgent::OnResponse(const Message& response) {
   }
   call.answered = true;
   Finish(response.call_id, call, response.status, response.truth);
-  SendAck(response.from, Message::Request(Method::kAck, response.call_id, response.cseq));
+  SendAck(response.from, Message::Request(Method::kAck, response.call_id, response.cseq,
+                                          OriginCall(response.call_id)));
   const uint64_t call_id = response.call_id;
   engine().ScheduleIn(call.holding, [this, call_id] { HangUp(call_id); });
 }
@@ -79,7 +91,8 @@ void UserAgent::OnResponse(const Message& response) {
 void UserAgent::HangUp(uint64_t call_id) {
   auto it = calls_.find(call_id);
   if (it == calls_.end()) return;
-  SendRequest(sources_[it->second.source].params->via, Message::Request(Method::kBye, call_id, 2));
+  SendRequest(sources_[it->second.source].params->via,
+              Message::Request(Method::kBye, call_id, 2, OriginCall(call_id)));
 }
 
 void UserAgent::OnTimeout(const Message& request) {

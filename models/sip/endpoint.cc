@@ -10,23 +10,96 @@ size_t Endpoint::KeyHash::operator()(const Key& k) const {
   return sim::Mix64(k.call_id ^ (uint64_t{k.cseq} << 40) ^ (uint64_t(k.method) << 58));
 }
 
-void Endpoint::Transmit(sim::NodeId to, Message m, bool retransmission) {
-  m.retransmission = retransmission;
-  sip_.Send(id_, to, m);
-}
+void Endpoint::Transmit(sim::NodeId to, Message m) { sip_.Send(id_, to, m); }
 
-sim::Duration Endpoint::CleanupDelay(sim::NodeId peer, sim::Duration udp) const {
-  return sip_.IsReliable(id_, peer) ? sim::Duration() : udp;
-}
+// ------------------------------------------------------- effects, timers ----
 
-void Endpoint::Receive(const Message& m) {
-  if (!m.is_request()) {
-    OnClientResponse(m);
-  } else if (m.method == Method::kAck) {
-    OnAck(m);
-  } else {
-    OnServerRequest(m);
+template <class Tx>
+void Endpoint::Apply(bool client, const Key& key, Tx* tx, const Effects& effects) {
+  // `tx` stays valid while the node reacts: the maps are node-based, and only
+  // kTerminated (always the last effect) erases this transaction.
+  for (const Effect& e : effects) {
+    const auto t = static_cast<size_t>(e.timer);
+    switch (e.kind) {
+      case Effect::Kind::kStopTimer:
+        engine().Cancel(tx->timers[t]);
+        tx->timers[t] = {};
+        break;
+      case Effect::Kind::kSend:
+        Transmit(tx->peer, e.message);
+        break;
+      case Effect::Kind::kStartTimer: {
+        engine().Cancel(tx->timers[t]);
+        const TimerName name = e.timer;
+        tx->timers[t] =
+            engine().ScheduleIn(e.delay, [this, client, key, name] { OnTimer(client, key, name); });
+        break;
+      }
+      case Effect::Kind::kPassToTu:
+        if (!client) {
+          if (e.message.method == Method::kAck) {
+            OnAckForAnswer(e.message);  // an ACK in the IST's Accepted state
+          } else {
+            OnRequest(e.message);
+          }
+        } else if (e.message.method == Method::kInvite && e.message.status >= 200 &&
+                   e.message.status < 300 && acks_.count(InviteKey(e.message)) != 0) {
+          SentAck& sent = acks_.find(InviteKey(e.message))->second;
+          Message again = sent.ack;  // X6: each 2xx retransmission gets the ACK again
+          again.retransmission = true;
+          Transmit(sent.peer, again);
+        } else {
+          OnResponse(e.message);
+        }
+        break;
+      case Effect::Kind::kTimeout:
+        OnTimeout(
+            std::visit([](const auto& m) -> const Message& { return m.request(); }, tx->machine));
+        break;
+      case Effect::Kind::kTransportError:
+        if (client) {  // RFC 3261 8.1.3.1: the TU treats it as a 503
+          Message unreachable = Message::ResponseTo(
+              std::visit([](const auto& m) -> const Message& { return m.request(); }, tx->machine),
+              503);
+          unreachable.truth.cause = Cause::kUnreachable;
+          OnResponse(unreachable);
+        }
+        break;
+      case Effect::Kind::kNoAck:
+        if constexpr (std::is_same_v<Tx, ServerTx>) {
+          OnAckTimeout(std::visit([](const auto& m) { return m.last_response(); }, tx->machine));
+        }
+        break;
+      case Effect::Kind::kTerminated:
+        for (sim::EventId id : tx->timers) engine().Cancel(id);
+        if (client) {
+          clients_.erase(key);
+        } else {
+          servers_.erase(key);
+        }
+        return;
+    }
   }
+}
+
+void Endpoint::OnTimer(bool client, Key key, TimerName name) {
+  ++expirations_[static_cast<size_t>(name)];
+  const Input in = Input::Timer(name);
+  if (client) {
+    auto it = clients_.find(key);
+    if (it == clients_.end()) return;
+    it->second.timers[static_cast<size_t>(name)] = {};
+    const Effects out =
+        std::visit([&](auto& m) { return m.OnInput(engine().Now(), in); }, it->second.machine);
+    Apply(true, key, &it->second, out);
+    return;
+  }
+  auto it = servers_.find(key);
+  if (it == servers_.end()) return;
+  it->second.timers[static_cast<size_t>(name)] = {};
+  const Effects out =
+      std::visit([&](auto& m) { return m.OnInput(engine().Now(), in); }, it->second.machine);
+  Apply(false, key, &it->second, out);
 }
 
 // ----------------------------------------------------------------- client ----
@@ -34,92 +107,90 @@ void Endpoint::Receive(const Message& m) {
 void Endpoint::SendRequest(sim::NodeId to, const Message& request) {
   Message m = request;
   m.to = to;
+  m.from = id_;
   const Key key = KeyOf(m);
-  ClientTx& tx = clients_[key];
-  tx = ClientTx{};
-  tx.request = m;
-  tx.interval = timers_.t1;
-  Transmit(to, m, false);
-  if (!sip_.IsReliable(id_, to)) ArmTimer(true, key, Timer::kRetransmit, tx.interval);
-  ArmTimer(true, key, Timer::kTimeout, 64 * timers_.t1);
+  if (auto old = clients_.find(key); old != clients_.end()) {
+    for (sim::EventId id : old->second.timers) engine().Cancel(id);
+    clients_.erase(old);
+  }
+  const bool reliable = sip_.IsReliable(id_, to);
+  ClientTx* tx;
+  if (m.method == Method::kInvite) {
+    tx = &clients_.emplace(key, ClientTx{ClientInviteTransaction(timers_, reliable, m), to, {}})
+              .first->second;
+  } else {
+    tx = &clients_.emplace(key, ClientTx{ClientNonInviteTransaction(timers_, reliable, m), to, {}})
+              .first->second;
+  }
+  const Effects out =
+      std::visit([&](auto& machine) { return machine.Start(engine().Now()); }, tx->machine);
+  Apply(true, key, tx, out);
 }
 
 void Endpoint::SendAck(sim::NodeId to, const Message& ack) {
-  auto it = clients_.find(Key{ack.call_id, ack.cseq, Method::kInvite});
-  if (it != clients_.end()) {
-    it->second.ack = ack;
-    it->second.has_ack = true;
-  }
-  Transmit(to, ack, false);
+  const Key key = InviteKey(ack);
+  SentAck& sent = acks_[key];
+  engine().Cancel(sent.expire);
+  sent.ack = ack;
+  sent.peer = to;
+  sent.expire = engine().ScheduleIn(64 * timers_.t1,
+                                    [this, key] { OnCoreTimer(key, CoreTimer::kForgetAck); });
+  Transmit(to, ack);
 }
 
 void Endpoint::OnClientResponse(const Message& response) {
   auto it = clients_.find(KeyOf(response));
-  if (it == clients_.end()) {
-    ++stray_;  // e.g. a 2xx retransmission after the clean-up timer
+  if (it != clients_.end()) {
+    const Effects out =
+        std::visit([&](auto& m) { return m.OnInput(engine().Now(), Input::Received(response)); },
+                   it->second.machine);
+    Apply(true, it->first, &it->second, out);
     return;
   }
-  ClientTx& tx = it->second;
-  const sim::NodeId peer = tx.request.to;
-  const bool invite = tx.request.method == Method::kInvite;
-  if (!response.is_final()) {
-    if (tx.last_status >= 200 || response.status == tx.last_status) return;
-    tx.last_status = response.status;
-    if (invite) {  // a provisional stops INVITE retransmission and Timer B
-      engine().Cancel(tx.retransmit);
-      engine().Cancel(tx.timeout);
-    }
-    OnResponse(response);
+  // A 2xx retransmission after the transaction ended (Timer M): re-ACK it.
+  auto ack = acks_.find(KeyOf(response));
+  if (response.method == Method::kInvite && response.status >= 200 && response.status < 300 &&
+      ack != acks_.end()) {
+    Message again = ack->second.ack;
+    again.retransmission = true;
+    Transmit(ack->second.peer, again);
     return;
   }
-  if (tx.last_status >= 200) {  // a retransmitted final: re-ACK an INVITE's
-    if (invite && tx.has_ack) Transmit(peer, tx.ack, true);
-    return;
-  }
-  tx.last_status = response.status;
-  engine().Cancel(tx.retransmit);
-  engine().Cancel(tx.timeout);
-  const Key key = it->first;
-  if (invite && response.status >= 300) {
-    Message ack = Message::Request(Method::kAck, response.call_id, response.cseq);
-    ack.destination = tx.request.destination;
-    tx.ack = ack;
-    tx.has_ack = true;
-    Transmit(peer, ack, false);
-  }
-  // Stay to absorb retransmissions: Timer D (INVITE non-2xx), K (non-INVITE), or
-  // 64*T1 for a 2xx, whose retransmissions the ACK sent by the node answers.
-  const sim::Duration linger = !invite ? timers_.t4 : 64 * timers_.t1;
-  const sim::Duration delay =
-      invite && response.status < 300 ? 64 * timers_.t1 : CleanupDelay(peer, linger);
-  OnResponse(response);  // may send an ACK for a 2xx through SendAck()
-  auto again = clients_.find(key);
-  if (again == clients_.end()) return;
-  if (delay == sim::Duration()) {
-    EraseClient(again);
-  } else {
-    ArmTimer(true, key, Timer::kTimeout, delay);
-  }
-}
-
-void Endpoint::EraseClient(std::unordered_map<Key, ClientTx, KeyHash>::iterator it) {
-  engine().Cancel(it->second.retransmit);
-  engine().Cancel(it->second.timeout);
-  clients_.erase(it);
+  ++stray_;  // RFC 6026: a response matching no transaction is discarded
 }
 
 // ----------------------------------------------------------------- server ----
 
-void Endpoint::OnServerRequest(const Message& request) {
-  const Key key = KeyOf(request);
-  auto it = servers_.find(key);
-  if (it != servers_.end()) {  // a retransmission: answer it with the last response
-    if (it->second.response.status != 0) Transmit(request.from, it->second.response, true);
+void Endpoint::Receive(const Message& m) {
+  if (!m.is_request()) {
+    OnClientResponse(m);
     return;
   }
-  ServerTx& tx = servers_[key];
-  tx.request = request;
-  OnRequest(request);
+  const Key key = m.method == Method::kAck ? InviteKey(m) : KeyOf(m);
+  if (auto it = servers_.find(key); it != servers_.end()) {
+    const Effects out = std::visit(
+        [&](auto& machine) { return machine.OnInput(engine().Now(), Input::Received(m)); },
+        it->second.machine);
+    Apply(false, key, &it->second, out);
+    return;
+  }
+  if (m.method == Method::kAck) {
+    OnAckForAnswer(m);  // the ACK of a 2xx whose transaction has ended
+    return;
+  }
+  const bool reliable = sip_.IsReliable(id_, m.from);
+  ServerTx* tx;
+  if (m.method == Method::kInvite) {
+    tx = &servers_.emplace(key, ServerTx{ServerInviteTransaction(timers_, reliable, m), m.from, {}})
+              .first->second;
+  } else {
+    tx = &servers_
+              .emplace(key, ServerTx{ServerNonInviteTransaction(timers_, reliable, m), m.from, {}})
+              .first->second;
+  }
+  const Effects out =
+      std::visit([&](auto& machine) { return machine.Start(engine().Now()); }, tx->machine);
+  Apply(false, key, tx, out);
 }
 
 void Endpoint::SendResponse(const Message& response) {
@@ -127,99 +198,65 @@ void Endpoint::SendResponse(const Message& response) {
   auto it = servers_.find(key);
   if (it == servers_.end()) sim::Fatal("Endpoint::SendResponse: no server transaction");
   ServerTx& tx = it->second;
-  const sim::NodeId peer = tx.request.from;
-  tx.response = response;
-  tx.response.to = peer;
-  Transmit(peer, response, false);
-  if (!response.is_final()) return;
-  if (response.method == Method::kInvite) {
-    tx.interval = timers_.t1;
-    if (!sip_.IsReliable(id_, peer)) ArmTimer(false, key, Timer::kRetransmit, tx.interval);
-    ArmTimer(false, key, Timer::kTimeout, 64 * timers_.t1);  // Timer H
-    return;
-  }
-  const sim::Duration j = CleanupDelay(peer, 64 * timers_.t1);
-  if (j == sim::Duration()) {
-    EraseServer(it);
-  } else {
-    ArmTimer(false, key, Timer::kTimeout, j);
-  }
+  const sim::NodeId peer = tx.peer;
+  Message m = response;
+  m.to = peer;
+  const Effects out = std::visit(
+      [&](auto& machine) { return machine.OnInput(engine().Now(), Input::FromTu(m)); }, tx.machine);
+  Apply(false, key, &tx, out);
+  if (response.method != Method::kInvite || response.status < 200 || response.status >= 300) return;
+  // RFC 3261 13.3.1.4 (RFC 6026 8.1): the UAS core retransmits the 2xx until
+  // the ACK, whatever the transport, and gives up after 64*T1.
+  Answer& a = answers_[key];
+  a.response = m;
+  a.peer = peer;
+  a.interval = timers_.t1;
+  a.retransmit =
+      engine().ScheduleIn(a.interval, [this, key] { OnCoreTimer(key, CoreTimer::kRetransmit2xx); });
+  a.give_up = engine().ScheduleIn(64 * timers_.t1,
+                                  [this, key] { OnCoreTimer(key, CoreTimer::kGiveUp2xx); });
 }
 
-void Endpoint::OnAck(const Message& ack) {
-  auto it = servers_.find(Key{ack.call_id, ack.cseq, Method::kInvite});
-  if (it == servers_.end() || it->second.response.status < 200) {
-    ++stray_;
+void Endpoint::OnAckForAnswer(const Message& ack) {
+  auto it = answers_.find(InviteKey(ack));
+  if (it == answers_.end()) {
+    ++stray_;  // an ACK retransmission, or one for nothing we answered
     return;
   }
-  ServerTx& tx = it->second;
-  if (tx.acked) return;  // a retransmitted ACK
-  tx.acked = true;
-  const bool for_2xx = tx.response.status < 300;
-  const sim::NodeId peer = tx.request.from;
-  const Key key = it->first;
-  engine().Cancel(tx.retransmit);
-  engine().Cancel(tx.timeout);
-  const sim::Duration i = CleanupDelay(peer, timers_.t4);  // Timer I
-  if (i == sim::Duration()) {
-    EraseServer(it);
-  } else {
-    ArmTimer(false, key, Timer::kTimeout, i);
-  }
-  if (for_2xx) OnRequest(ack);
-}
-
-void Endpoint::EraseServer(std::unordered_map<Key, ServerTx, KeyHash>::iterator it) {
   engine().Cancel(it->second.retransmit);
-  engine().Cancel(it->second.timeout);
-  servers_.erase(it);
+  engine().Cancel(it->second.give_up);
+  answers_.erase(it);
+  OnRequest(ack);
 }
 
-// ----------------------------------------------------------------- timers ----
-
-void Endpoint::ArmTimer(bool client, const Key& key, Timer which, sim::Duration delay) {
-  const sim::EventId id =
-      engine().ScheduleIn(delay, [this, client, key, which] { OnTimer(client, key, which); });
-  if (client) {
-    ClientTx& tx = clients_.find(key)->second;
-    (which == Timer::kRetransmit ? tx.retransmit : tx.timeout) = id;
+void Endpoint::OnCoreTimer(Key key, CoreTimer which) {
+  if (which == CoreTimer::kForgetAck) {
+    acks_.erase(key);
+    return;
+  }
+  auto it = answers_.find(key);
+  if (it == answers_.end()) return;
+  Answer& a = it->second;
+  if (which == CoreTimer::kGiveUp2xx) {
+    engine().Cancel(a.retransmit);
+    const Message response = a.response;
+    answers_.erase(it);
+    OnAckTimeout(response);  // the node ends the session (BYE)
+    return;
+  }
+  Message again = a.response;
+  again.retransmission = true;
+  if (auto tx = servers_.find(key); tx != servers_.end()) {  // the IST in Accepted sends it
+    const Effects out = std::visit(
+        [&](auto& machine) { return machine.OnInput(engine().Now(), Input::FromTu(again)); },
+        tx->second.machine);
+    Apply(false, key, &tx->second, out);
   } else {
-    ServerTx& tx = servers_.find(key)->second;
-    (which == Timer::kRetransmit ? tx.retransmit : tx.timeout) = id;
+    Transmit(a.peer, again);
   }
-}
-
-void Endpoint::OnTimer(bool client, Key key, Timer which) {
-  if (client) {
-    auto it = clients_.find(key);
-    if (it == clients_.end()) return;
-    ClientTx& tx = it->second;
-    if (which == Timer::kRetransmit) {  // Timer A or E
-      Transmit(tx.request.to, tx.request, true);
-      tx.interval = tx.request.method == Method::kInvite ? tx.interval * 2
-                                                         : std::min(tx.interval * 2, timers_.t2);
-      ArmTimer(true, key, Timer::kRetransmit, tx.interval);
-      return;
-    }
-    const bool timed_out = tx.last_status < 200;  // Timer B or F; else a clean-up timer
-    const Message request = tx.request;
-    EraseClient(it);
-    if (timed_out) OnTimeout(request);
-    return;
-  }
-  auto it = servers_.find(key);
-  if (it == servers_.end()) return;
-  ServerTx& tx = it->second;
-  if (which == Timer::kRetransmit) {  // Timer G
-    Transmit(tx.request.from, tx.response, true);
-    tx.interval = std::min(tx.interval * 2, timers_.t2);
-    ArmTimer(false, key, Timer::kRetransmit, tx.interval);
-    return;
-  }
-  const bool ack_missing = tx.request.method == Method::kInvite && !tx.acked;  // Timer H
-  const Message response = tx.response;
-  EraseServer(it);
-  if (ack_missing) OnAckTimeout(response);
+  a.interval = std::min(a.interval * 2, timers_.t2);
+  a.retransmit =
+      engine().ScheduleIn(a.interval, [this, key] { OnCoreTimer(key, CoreTimer::kRetransmit2xx); });
 }
 
 }  // namespace crankback::sip

@@ -28,6 +28,8 @@ const char* CauseName(Cause c) {
       return "timeout";
     case Cause::kNoRoute:
       return "no_route";
+    case Cause::kUnreachable:
+      return "unreachable";
   }
   return "?";
 }
@@ -36,6 +38,7 @@ bool IsRouteLocal(Cause c) {
   switch (c) {
     case Cause::kCapacity:
     case Cause::kTimeout:
+    case Cause::kUnreachable:
       return true;
     case Cause::kNone:
     case Cause::kUnallocated:

@@ -5,7 +5,9 @@
 //
 // Call-ID, CSeq and the answered method identify the transaction. `truth` is
 // simulator-only ground truth that rides along with a rejection (why it really
-// failed, which routes were tried); it never appears on the wire.
+// failed, which routes were tried); it never appears on the wire, and neither
+// does `origin_call`, which ties every leg of a call to the call its user agent
+// started (for traces).
 #pragma once
 
 #include <cstdint>
@@ -24,6 +26,7 @@ enum class Cause : uint8_t {
   kUnallocated,  // number not served by the node
   kTimeout,      // no final response in time (Timer B) or no ACK
   kNoRoute,      // the SBC has no route (left) for the call
+  kUnreachable,  // transport error: connection refused, node down
 };
 const char* CauseName(Cause c);
 // True when the cause belongs to one route, so another route might succeed.
@@ -40,6 +43,7 @@ struct Message {
   int16_t status = 0;               // 0 for a request, 100-699 for a response
   bool retransmission = false;
   uint32_t cseq = 1;
+  uint32_t origin_call = 0;  // the originating call's serial at its user agent + 1; 0 = none
   uint64_t call_id = 0;
   uint32_t destination = 0;   // index of the dialled number (Request-URI) in the scenario
   int16_t reason_q850 = 0;    // Reason: Q.850;cause=N, 0 = absent
@@ -51,11 +55,12 @@ struct Message {
   bool is_request() const { return status == 0; }
   bool is_final() const { return status >= 200; }
 
-  static Message Request(Method m, uint64_t call_id, uint32_t cseq) {
+  static Message Request(Method m, uint64_t call_id, uint32_t cseq, uint32_t origin_call = 0) {
     Message msg;
     msg.method = m;
     msg.call_id = call_id;
     msg.cseq = cseq;
+    msg.origin_call = origin_call;
     return msg;
   }
   static Message ResponseTo(const Message& request, int status) {
@@ -64,6 +69,7 @@ struct Message {
     msg.status = static_cast<int16_t>(status);
     msg.call_id = request.call_id;
     msg.cseq = request.cseq;
+    msg.origin_call = request.origin_call;
     msg.destination = request.destination;
     return msg;
   }

@@ -20,12 +20,13 @@ void SipNetwork::Send(sim::NodeId from, sim::NodeId to, Message m) {
   ++counters_.sent;
   if (m.retransmission) ++counters_.retransmissions;
   const sim::Transmission tx = network_.Transmit(*hop, engine_.Now());
+  m.from = from;
+  m.to = to;
+  if (observer_ != nullptr) observer_->OnTransmission({engine_.Now(), tx.arrival, tx.lost, m});
   if (tx.lost) {
     ++counters_.lost;
     return;
   }
-  m.from = from;
-  m.to = to;
   uint32_t slot;
   if (!free_.empty()) {
     slot = free_.back();

@@ -4,7 +4,9 @@
 //   sip.Send(from, to, message);   // arrives at to's Receive() after the link delay, or is lost
 //
 // Messages in flight wait in a pooled table; the delivery event captures only an
-// index, so sending allocates nothing once the pool has grown.
+// index, so sending allocates nothing once the pool has grown. An optional
+// observer (traces) sees every transmission, lost ones included; without one
+// the cost is a null check.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +26,20 @@ struct TransportCounters {
   uint64_t lost = 0;
 };
 
+// One message entering a link, as an observer sees it.
+struct WireTransmission {
+  sim::SimTime sent;
+  sim::SimTime arrival;  // when it reaches `message.to`; meaningless when lost
+  bool lost = false;
+  const Message& message;  // `from` and `to` set
+};
+
+class TransmissionObserver {
+ public:
+  virtual ~TransmissionObserver() = default;
+  virtual void OnTransmission(const WireTransmission& t) = 0;
+};
+
 class SipNetwork {
  public:
   SipNetwork(sim::Engine& engine, sim::Network& network) : engine_(engine), network_(network) {}
@@ -32,6 +48,8 @@ class SipNetwork {
   // Sends `m` from `from` to its neighbour `to`; a missing link is a broken invariant.
   void Send(sim::NodeId from, sim::NodeId to, Message m);
   bool IsReliable(sim::NodeId from, sim::NodeId to) const;
+  // Sees every later Send(); nullptr (the default) for none. Not owned.
+  void SetObserver(TransmissionObserver* observer) { observer_ = observer; }
 
   sim::Engine& engine() { return engine_; }
   const sim::Network& network() const { return network_; }
@@ -46,6 +64,7 @@ class SipNetwork {
   std::vector<Message> in_flight_;
   std::vector<uint32_t> free_;
   TransportCounters counters_;
+  TransmissionObserver* observer_ = nullptr;
 };
 
 }  // namespace crankback::sip

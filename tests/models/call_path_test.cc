@@ -54,11 +54,35 @@ TEST(CallPath, LossyUdpStillEndsEveryCallExactlyOnce) {
 TEST(CallPath, TcpNeverRetransmitsAtTheSipLayer) {
   ChainSpec spec = TwoCarriers();
   spec.link.transport = sim::Transport::kTcp;
-  spec.link.loss = 0.1;  // TCP resends below SIP: loss shows as delay
   const models::RunResult run = RunChain(spec, 5);
   EXPECT_TRUE(run.violations.empty());
   EXPECT_EQ(run.transport.retransmissions, 0u);
+}
+
+TEST(CallPath, TcpLossShowsAsDelayNotAsLostMessages) {
+  ChainSpec spec = TwoCarriers();
+  spec.link.transport = sim::Transport::kTcp;
+  spec.link.loss = 0.1;  // TCP resends below SIP after its RTO (head-of-line blocking)
+  models::RunSpec run_spec = Spec(5, 0, 300, 0);
+  run_spec.trace_calls = 1u << 30;  // every call
+  const models::RunResult run =
+      models::RunSimulation(Chain(spec), testing::Policy("p", Action::kAdvance), run_spec);
+  EXPECT_TRUE(run.violations.empty());
   EXPECT_EQ(run.transport.lost, 0u);
+  // The transactions never retransmit over TCP. Only the UA cores do: the UAS
+  // a 2xx whose ACK the delay held past T1 (X4: independent of the transport),
+  // and the UAC the ACK for each such 2xx (X6).
+  uint64_t retransmitted = 0;
+  for (const sip::TraceEvent& e : run.trace) {
+    if (!e.message.retransmission) continue;
+    ++retransmitted;
+    const bool is_2xx = e.message.method == sip::Method::kInvite && e.message.status >= 200 &&
+                        e.message.status < 300;
+    const bool is_ack = e.message.method == sip::Method::kAck;
+    EXPECT_TRUE(is_2xx || is_ack) << sip::MethodName(e.message.method) << " " << e.message.status;
+  }
+  EXPECT_EQ(retransmitted, run.transport.retransmissions);
+  EXPECT_GT(retransmitted, 0u);
 }
 
 TEST(CallPath, SameSeedSameTrajectoryOtherSeedOther) {
