@@ -11,7 +11,7 @@ Carrier::Carrier(const NodeContext& ctx, sim::NodeId id, const std::string& name
       ctx_(ctx),
       params_(params),
       dialect_(ctx.dialects.at(params.dialect)),
-      ring_rng_(ctx.rng.Stream(name, "ring_time")) {
+      name_(name) {
   ctx.sip.Attach(id, this);
 }
 
@@ -27,17 +27,42 @@ void Carrier::OnRequest(const Message& request) {
         Reject(request, policy::Condition::kSessionCap, sip::Cause::kCapacity);
         return;
       }
+      // The callee: one stream per call (keyed by the originating call), so
+      // the same call meets the same callee under every policy.
+      sim::RngStream callee = ctx_.rng.Stream(name_, "callee", request.origin_call);
+      const double u = callee.NextOpenUniform();
+      const double answer_u = callee.NextOpenUniform();
+      const sim::Duration ring = params_.ring_time.SampleDuration(callee);
+      if (u < params_.busy_probability) {
+        Reject(request, policy::Condition::kUserBusy, sip::Cause::kUserBusy);
+        return;
+      }
       ++busy_;
       ++counters_.seizures;
       calls_.emplace(request.call_id, request);
       SendResponse(Message::ResponseTo(request, 100));
-      const sim::Duration ring = params_.ring_time.SampleDuration(ring_rng_);
+      const uint64_t call_id = request.call_id;
+      if (u < params_.busy_probability + params_.decline_probability) {
+        SendResponse(Message::ResponseTo(request, 180));
+        engine().ScheduleIn(ring, [this, call_id] {
+          Decline(call_id, policy::Condition::kDeclined, sip::Cause::kDeclined);
+        });
+        return;
+      }
+      if (answer_u >= params_.answer_probability) {  // rings until the no-answer timer
+        SendResponse(Message::ResponseTo(request, 180));
+        if (params_.no_answer_timeout > sim::Duration()) {
+          engine().ScheduleIn(params_.no_answer_timeout, [this, call_id] {
+            Decline(call_id, policy::Condition::kNoAnswer, sip::Cause::kNoAnswer);
+          });
+        }
+        return;
+      }
       if (ring <= sim::Duration()) {
         Answer(request.call_id);
         return;
       }
       SendResponse(Message::ResponseTo(request, 180));
-      const uint64_t call_id = request.call_id;
       engine().ScheduleIn(ring, [this, call_id] { Answer(call_id); });
       return;
     }
@@ -47,10 +72,30 @@ void Carrier::OnRequest(const Message& request) {
       SendResponse(Message::ResponseTo(request, known ? 200 : 481));
       return;
     }
-    case Method::kAck:
     case Method::kCancel:
+      OnCancel(request);
+      return;
+    case Method::kAck:
       return;
   }
+}
+
+// RFC 3261 9.2: 200 to the CANCEL; if the INVITE is still unanswered, 487 to it.
+void Carrier::OnCancel(const Message& cancel) {
+  auto it = calls_.find(cancel.call_id);
+  SendResponse(Message::ResponseTo(cancel, it == calls_.end() ? 481 : 200));
+  if (it == calls_.end() || answered_.count(cancel.call_id) != 0) return;
+  const Message invite = it->second;
+  Release(cancel.call_id);
+  SendResponse(Message::ResponseTo(invite, 487));
+}
+
+void Carrier::Decline(uint64_t call_id, policy::Condition condition, sip::Cause cause) {
+  auto it = calls_.find(call_id);
+  if (it == calls_.end() || answered_.count(call_id) != 0) return;
+  const Message invite = it->second;
+  Release(call_id);
+  Reject(invite, condition, cause);
 }
 
 void Carrier::Reject(const Message& invite, policy::Condition condition, sip::Cause cause) {
@@ -66,6 +111,7 @@ void Carrier::Reject(const Message& invite, policy::Condition condition, sip::Ca
 void Carrier::Answer(uint64_t call_id) {
   auto it = calls_.find(call_id);
   if (it == calls_.end()) return;
+  if (!answered_.insert(call_id).second) return;
   ++counters_.answered;
   SendResponse(Message::ResponseTo(it->second, 200));
 }
@@ -76,6 +122,7 @@ void Carrier::OnAckTimeout(const Message& response) {
 
 void Carrier::Release(uint64_t call_id) {
   calls_.erase(call_id);
+  answered_.erase(call_id);
   --busy_;
 }
 

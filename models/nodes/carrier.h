@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "models/nodes/node_context.h"
@@ -22,6 +23,12 @@ struct CarrierParams {
   uint32_t dialect = 0;       // index into the scenario's dialects
   sim::Distribution ring_time;
   std::vector<bool> serves;  // per scenario destination; empty = serves all
+  // Callee behaviour, drawn per call from a stream keyed by the call, so every
+  // policy sees the same callee for the same call.
+  double busy_probability = 0;
+  double decline_probability = 0;
+  double answer_probability = 1;  // of the calls neither busy nor declined
+  sim::Duration no_answer_timeout = sim::Duration::Seconds(60);  // 0: ring on
 };
 
 class Carrier : public sip::Endpoint {
@@ -41,14 +48,17 @@ class Carrier : public sip::Endpoint {
  private:
   void Reject(const sip::Message& invite, policy::Condition condition, sip::Cause cause);
   void Answer(uint64_t call_id);
+  void Decline(uint64_t call_id, policy::Condition condition, sip::Cause cause);
+  void OnCancel(const sip::Message& cancel);
   void Release(uint64_t call_id);
 
   NodeContext ctx_;
   CarrierParams params_;
   const policy::Dialect& dialect_;
-  sim::RngStream ring_rng_;
+  std::string name_;
   uint32_t busy_ = 0;
   std::unordered_map<uint64_t, sip::Message> calls_;  // call id -> its INVITE
+  std::unordered_set<uint64_t> answered_;
   NodeCounters counters_;
 };
 

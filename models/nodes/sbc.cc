@@ -34,8 +34,10 @@ void Sbc::OnRequest(const Message& request) {
     case Method::kBye:
       OnBye(request);
       return;
-    case Method::kAck:
     case Method::kCancel:
+      OnCancel(request);
+      return;
+    case Method::kAck:
       return;
   }
 }
@@ -80,6 +82,8 @@ void Sbc::TryNextRoute(uint64_t key) {
     ++out.attempts;
     call.out_nap = egress;
     call.out_call_id = (uint64_t{id()} + 1) << 40 | next_serial_++;
+    call.out_provisional = false;
+    call.cancel_pending = false;
     by_out_.emplace(call.out_call_id, key);
     Message invite =
         Message::Request(Method::kInvite, call.out_call_id, 1, call.invite.origin_call);
@@ -104,6 +108,8 @@ void Sbc::OnResponse(const Message& response) {
   }
   if (response.method != Method::kInvite || response.status == 100) return;
   if (response.status < 200) {
+    call.out_provisional = true;
+    if (call.cancel_pending) CancelOutbound(call);
     if (call.inbound_open) SendResponse(Message::ResponseTo(call.invite, response.status));
     return;
   }
@@ -133,8 +139,35 @@ void Sbc::OnTimeout(const Message& request) {
     OnOutboundFailure(key, timeout);
     return;
   }
-  CloseOutbound(calls_.at(key));  // BYE unanswered: the outbound dialog is gone
+  if (request.method != Method::kBye) return;  // a CANCEL: the INVITE's own outcome decides
+  CloseOutbound(calls_.at(key));               // BYE unanswered: the outbound dialog is gone
   MaybeErase(key);
+}
+
+// RFC 3261 9.2 and 16.10: 200 to the CANCEL, 487 to the unanswered INVITE
+// upstream, and the CANCEL passed on downstream once that leg has had a 1xx.
+void Sbc::OnCancel(const Message& cancel) {
+  auto it = calls_.find(cancel.call_id);
+  SendResponse(Message::ResponseTo(cancel, it == calls_.end() ? 481 : 200));
+  if (it == calls_.end() || it->second.answered || !it->second.inbound_open) return;
+  Call& call = it->second;
+  Message terminated = Message::ResponseTo(call.invite, 487);
+  SendResponse(terminated);
+  call.inbound_open = false;
+  --naps_[call.in_nap].sessions;
+  if (call.out_call_id == 0) {
+    MaybeErase(cancel.call_id);
+  } else if (call.out_provisional) {
+    CancelOutbound(call);
+  } else {
+    call.cancel_pending = true;
+  }
+}
+
+void Sbc::CancelOutbound(Call& call) {
+  call.cancel_pending = false;
+  SendRequest(naps_[call.out_nap].params->peer,
+              Message::Request(Method::kCancel, call.out_call_id, 1, call.invite.origin_call));
 }
 
 void Sbc::OnOutboundFailure(uint64_t key, const Message& failure) {

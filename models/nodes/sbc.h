@@ -60,11 +60,15 @@ class Sbc : public sip::Endpoint {
     uint8_t tried = 0;
     bool answered = false;
     bool inbound_open = true;
-    sip::Message failure;  // the last failure, sent upstream if the policy stops
+    bool out_provisional = false;  // the outbound leg had a 1xx: CANCEL may go
+    bool cancel_pending = false;   // the caller cancelled before that 1xx
+    sip::Message failure;          // the last failure, sent upstream if the policy stops
   };
 
   void OnInvite(const sip::Message& invite);
   void OnBye(const sip::Message& bye);
+  void OnCancel(const sip::Message& cancel);
+  void CancelOutbound(Call& call);
   void TryNextRoute(uint64_t key);
   void OnOutboundFailure(uint64_t key, const sip::Message& failure);
   void FailUpstream(uint64_t key);

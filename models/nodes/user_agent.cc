@@ -27,6 +27,7 @@ UserAgent::UserAgent(const NodeContext& ctx, sim::NodeId id,
              ctx.rng.Stream(p->name, "arrivals"),
              ctx.rng.Stream(p->name, "holding_time"),
              ctx.rng.Stream(p->name, "destination"),
+             ctx.rng.Stream(p->name, "patience"),
              {}};
     double total = 0;
     for (double w : p->weights) total += w;
@@ -56,6 +57,10 @@ void UserAgent::Arrival(uint32_t source) {
   const size_t pick =
       std::lower_bound(s.cumulative.begin(), s.cumulative.end(), u) - s.cumulative.begin();
   call.destination = s.params->destinations[std::min(pick, s.params->destinations.size() - 1)];
+  if (s.params->patience) {
+    const sim::Duration patience = s.params->patience->SampleDuration(s.patience);
+    call.abandon = engine().ScheduleIn(patience, [this, call_id] { Abandon(call_id); });
+  }
   calls_.emplace(call_id, call);
   Message invite = Message::Request(Method::kInvite, call_id, 1, OriginCall(call_id));
   invite.destination = call.destination;
@@ -74,18 +79,44 @@ void UserAgent::OnResponse(const Message& response) {
     if (response.is_final()) calls_.erase(it);
     return;
   }
-  if (response.method != Method::kInvite || !response.is_final()) return;
+  if (response.method != Method::kInvite) return;  // the answer to our CANCEL
+  if (!response.is_final()) {
+    call.provisional = true;
+    if (call.give_up && !call.cancelled) SendCancel(response.call_id, call);
+    return;
+  }
+  engine().Cancel(call.abandon);
   if (response.status >= 300) {
-    Finish(response.call_id, call, response.status, response.truth);
+    const bool abandoned = call.cancelled && response.status == 487;
+    Finish(call, abandoned ? metrics::Result::kAbandoned : metrics::Result::kFailed,
+           response.status, response.truth);
     calls_.erase(it);
     return;
   }
-  call.answered = true;
-  Finish(response.call_id, call, response.status, response.truth);
-  SendAck(response.from, Message::Request(Method::kAck, response.call_id, response.cseq,
-                                          OriginCall(response.call_id)));
   const uint64_t call_id = response.call_id;
+  SendAck(response.from,
+          Message::Request(Method::kAck, call_id, response.cseq, response.origin_call));
+  if (call.give_up) {  // the 2xx crossed our CANCEL: confirm, then hang up at once
+    Finish(call, metrics::Result::kAbandoned, 487, response.truth);
+    HangUp(call_id);
+    return;
+  }
+  call.answered = true;
+  Finish(call, metrics::Result::kAnswered, response.status, response.truth);
   engine().ScheduleIn(call.holding, [this, call_id] { HangUp(call_id); });
+}
+
+void UserAgent::Abandon(uint64_t call_id) {
+  auto it = calls_.find(call_id);
+  if (it == calls_.end() || it->second.answered) return;
+  it->second.give_up = true;
+  if (it->second.provisional) SendCancel(call_id, it->second);  // else at the first 1xx
+}
+
+void UserAgent::SendCancel(uint64_t call_id, Call& call) {
+  call.cancelled = true;
+  SendRequest(sources_[call.source].params->via,
+              Message::Request(Method::kCancel, call_id, 1, OriginCall(call_id)));
 }
 
 void UserAgent::HangUp(uint64_t call_id) {
@@ -98,12 +129,15 @@ void UserAgent::HangUp(uint64_t call_id) {
 void UserAgent::OnTimeout(const Message& request) {
   auto it = calls_.find(request.call_id);
   if (it == calls_.end()) return;
+  if (request.method == Method::kCancel) return;  // the INVITE's own outcome decides
   if (request.method == Method::kInvite) {
+    engine().Cancel(it->second.abandon);
     sip::GroundTruth truth;
     truth.cause = sip::Cause::kTimeout;
-    Finish(request.call_id, it->second, 408, truth);
+    Finish(it->second, it->second.give_up ? metrics::Result::kAbandoned : metrics::Result::kFailed,
+           408, truth);
   }
-  calls_.erase(it);  // INVITE: failed; BYE: the dialog is gone either way
+  calls_.erase(it);  // INVITE: over; BYE: the dialog is gone either way
 }
 
 void UserAgent::OnRequest(const Message& request) {
@@ -112,15 +146,14 @@ void UserAgent::OnRequest(const Message& request) {
   SendResponse(Message::ResponseTo(request, known ? 200 : 481));
 }
 
-void UserAgent::Finish(uint64_t, const Call& call, int code, const sip::GroundTruth& truth) {
+void UserAgent::Finish(const Call& call, metrics::Result result, int code,
+                       const sip::GroundTruth& truth) {
   metrics::CallOutcome o;
   o.arrival = call.arrival;
+  o.result = result;
   o.final_code = code;
   o.truth = truth;
-  if (code < 300) {
-    o.result = metrics::Result::kAnswered;
-    o.answered_s = sim::ToSeconds(call.holding);
-  }
+  if (result == metrics::Result::kAnswered) o.answered_s = sim::ToSeconds(call.holding);
   ctx_.metrics.Record(o);
 }
 

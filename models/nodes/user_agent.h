@@ -9,6 +9,7 @@
 // in a replication sees the same calls.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -24,8 +25,9 @@ struct TrafficParams {
   uint32_t via = 0;     // node index it sends INVITEs to
   double calls_per_second = 1;
   sim::Distribution holding_time;
-  std::vector<uint32_t> destinations;  // scenario destination indices
-  std::vector<double> weights;         // same length, positive
+  std::vector<uint32_t> destinations;         // scenario destination indices
+  std::vector<double> weights;                // same length, positive
+  std::optional<sim::Distribution> patience;  // hang up unanswered calls after this
 };
 
 class UserAgent : public sip::Endpoint {
@@ -49,6 +51,7 @@ class UserAgent : public sip::Endpoint {
     sim::RngStream arrivals;
     sim::RngStream holding;
     sim::RngStream destination;
+    sim::RngStream patience;
     std::vector<double> cumulative;  // normalized weights
   };
   struct Call {
@@ -57,11 +60,17 @@ class UserAgent : public sip::Endpoint {
     sim::Duration holding;
     uint32_t destination = 0;
     bool answered = false;
+    bool provisional = false;  // a 1xx arrived: CANCEL is allowed (RFC 3261 9.1)
+    bool give_up = false;      // patience ran out
+    bool cancelled = false;    // CANCEL sent
+    sim::EventId abandon;
   };
 
   void Arrival(uint32_t source);
   void HangUp(uint64_t call_id);
-  void Finish(uint64_t call_id, const Call& call, int code, const sip::GroundTruth& truth);
+  void Abandon(uint64_t call_id);
+  void SendCancel(uint64_t call_id, Call& call);
+  void Finish(const Call& call, metrics::Result result, int code, const sip::GroundTruth& truth);
 
   NodeContext ctx_;
   sim::SimTime end_;

@@ -8,17 +8,30 @@ const char* ConditionName(Condition c) {
       return "session_cap";
     case Condition::kUnallocated:
       return "unallocated";
+    case Condition::kUserBusy:
+      return "user_busy";
+    case Condition::kNoAnswer:
+      return "no_answer";
+    case Condition::kDeclined:
+      return "declined";
   }
   return "?";
 }
 
 namespace {
 
-Dialect Make(std::string name, Rejection session_cap, Rejection unallocated) {
+// The callee's own answers follow RFC 3398 in every preset unless it says
+// otherwise: busy 486 (cause 17), no answer 480 (cause 19, ISUP T9), decline 603
+// (cause 21).
+Dialect Make(std::string name, Rejection session_cap, Rejection unallocated,
+             Rejection no_answer = {480, 0, 19}) {
   Dialect d;
   d.name = std::move(name);
   d.entries[static_cast<size_t>(Condition::kSessionCap)] = session_cap;
   d.entries[static_cast<size_t>(Condition::kUnallocated)] = unallocated;
+  d.entries[static_cast<size_t>(Condition::kUserBusy)] = Rejection{486, 0, 17};
+  d.entries[static_cast<size_t>(Condition::kNoAnswer)] = no_answer;
+  d.entries[static_cast<size_t>(Condition::kDeclined)] = Rejection{603, 0, 21};
   d.fallback = Rejection{500, 0, 0};
   return d;
 }
@@ -33,6 +46,9 @@ std::vector<Dialect> PresetDialects() {
       // A PBX at its line or channel limit answering 486 Busy Here (commonly
       // reported; sip-semantics D2), the code that stops most SBC route lists.
       Make("pbx-486", {486, 0, 17}, {404, 0, 1}),
+      // A carrier whose no-answer timer answers 408 (RFC 3398: Q.850 cause 18,
+      // no user responding -> 408; Kamailio's fr_inv_timer does the same).
+      Make("carrier-408-no-answer", {503, 0, 34}, {404, 0, 1}, {408, 0, 18}),
   };
 }
 

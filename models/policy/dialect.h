@@ -16,8 +16,8 @@
 
 namespace crankback::policy {
 
-enum class Condition : uint8_t { kSessionCap, kUnallocated };
-inline constexpr int kConditionCount = 2;
+enum class Condition : uint8_t { kSessionCap, kUnallocated, kUserBusy, kNoAnswer, kDeclined };
+inline constexpr int kConditionCount = 5;
 const char* ConditionName(Condition c);
 
 struct Rejection {

@@ -30,6 +30,12 @@ const char* CauseName(Cause c) {
       return "no_route";
     case Cause::kUnreachable:
       return "unreachable";
+    case Cause::kUserBusy:
+      return "user_busy";
+    case Cause::kNoAnswer:
+      return "no_answer";
+    case Cause::kDeclined:
+      return "declined";
   }
   return "?";
 }
@@ -43,6 +49,9 @@ bool IsRouteLocal(Cause c) {
     case Cause::kNone:
     case Cause::kUnallocated:
     case Cause::kNoRoute:
+    case Cause::kUserBusy:
+    case Cause::kNoAnswer:
+    case Cause::kDeclined:
       return false;
   }
   return false;

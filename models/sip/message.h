@@ -27,6 +27,9 @@ enum class Cause : uint8_t {
   kTimeout,      // no final response in time (Timer B) or no ACK
   kNoRoute,      // the SBC has no route (left) for the call
   kUnreachable,  // transport error: connection refused, node down
+  kUserBusy,     // the callee was busy
+  kNoAnswer,     // the callee did not answer in time
+  kDeclined,     // the callee rejected the call
 };
 const char* CauseName(Cause c);
 // True when the cause belongs to one route, so another route might succeed.
