@@ -11,11 +11,17 @@ namespace {
 
 std::atomic<int64_t> live_bytes{0};
 std::atomic<uint64_t> allocations{0};
+std::atomic<int64_t> peak_live_bytes{0};
 
 void* Counted(void* p) {
   if (p == nullptr) throw std::bad_alloc();
-  live_bytes.fetch_add(static_cast<int64_t>(malloc_usable_size(p)), std::memory_order_relaxed);
+  const auto size = static_cast<int64_t>(malloc_usable_size(p));
+  const int64_t live = live_bytes.fetch_add(size, std::memory_order_relaxed) + size;
   allocations.fetch_add(1, std::memory_order_relaxed);
+  int64_t peak = peak_live_bytes.load(std::memory_order_relaxed);
+  while (live > peak &&
+         !peak_live_bytes.compare_exchange_weak(peak, live, std::memory_order_relaxed)) {
+  }
   return p;
 }
 
@@ -34,7 +40,12 @@ void* AlignedAlloc(std::size_t n, std::align_val_t al) {
 
 HeapSnapshot HeapNow() {
   return HeapSnapshot{live_bytes.load(std::memory_order_relaxed),
-                      allocations.load(std::memory_order_relaxed)};
+                      allocations.load(std::memory_order_relaxed),
+                      peak_live_bytes.load(std::memory_order_relaxed)};
+}
+
+void ResetHeapPeak() {
+  peak_live_bytes.store(live_bytes.load(std::memory_order_relaxed), std::memory_order_relaxed);
 }
 
 }  // namespace crankback::bench

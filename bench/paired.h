@@ -15,8 +15,12 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <ostream>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "bench/heap_counter.h"
 
@@ -84,11 +88,43 @@ bool SameTrajectory(EngineModel&& engine, ReferenceModel&& reference, Drive driv
   return engine.Now() == reference.Now() && engine.Checksum() == reference.Checksum();
 }
 
-// Unless the trajectories differ (exit code 1), initializes Google Benchmark
-// from the command line, runs the registered benchmarks with a console
-// reporter, then prints per case the median (over repetitions) of engine_ev_s,
-// reference_ev_s and ratio, and whether the ratio meets `goal`. The goal is
-// reported, never enforced: speed is not a test. Returns the exit code.
+// A console reporter that also keeps, per case, the values of some counters:
+// one per repetition, or only the median aggregate under
+// --benchmark_report_aggregates_only. After the table it prints a summary of
+// them (Summarize), typically their medians against a goal.
+class SummaryReporter : public benchmark::ConsoleReporter {
+ public:
+  using Values = std::map<std::string, std::vector<double>>;  // counter -> values
+  struct Case {
+    std::string name;
+    Values values;
+  };
+
+  explicit SummaryReporter(std::vector<std::string> counters);
+  void ReportRuns(const std::vector<Run>& reports) override;
+  void Finalize() override;
+
+ protected:
+  // `cases` in the order they ran; a case whose counters never came is left out.
+  virtual void Summarize(std::ostream& out, const std::vector<Case>& cases) = 0;
+
+ private:
+  void Record(const Run& run);
+
+  std::vector<std::string> counters_;
+  std::vector<Case> cases_;
+};
+
+double Median(std::vector<double> values);
+
+// Initializes Google Benchmark from the command line and runs the registered
+// benchmarks with `reporter`. Returns the exit code.
+int RunWithSummary(int argc, char** argv, SummaryReporter& reporter);
+
+// Unless the trajectories differ (exit code 1), runs the registered benchmarks
+// (RunWithSummary), then prints per case the median (over repetitions) of
+// engine_ev_s, reference_ev_s and ratio, and whether the ratio meets `goal`.
+// The goal is reported, never enforced: speed is not a test. Returns the exit code.
 int RunWithRatios(int argc, char** argv, double goal, bool same_trajectory);
 
 }  // namespace crankback::bench

@@ -21,6 +21,7 @@
 
 #include "bench/engine_queue.h"
 #include "bench/paired.h"
+#include "bench/phold.h"
 #include "sim/distribution.h"
 #include "sim/engine.h"
 #include "sim/rng.h"
@@ -31,10 +32,6 @@ namespace {
 
 using sim::Duration;
 using sim::SimTime;
-
-constexpr uint32_t kProcesses = 1000;
-constexpr Duration kLookahead = Duration::Millis(100);
-enum class PholdEvent : uint8_t { kArrive };  // PHOLD has one kind of event
 
 constexpr int64_t kEventsPerChunk = int64_t{1} << 18;  // per variant and iteration
 
@@ -100,55 +97,7 @@ class ReferenceQueue {
   std::vector<Entry> heap_;
 };
 
-template <template <class> class QueueT>
-class Phold {
- public:
-  explicit Phold(int population) {
-    for (uint32_t lp = 0; lp < kProcesses; ++lp) {
-      for (int i = 0; i < population; ++i) {
-        queue_.template Schedule<PholdEvent::kArrive>(Delay(), lp);
-      }
-    }
-  }
-  Phold(const Phold&) = delete;
-  Phold& operator=(const Phold&) = delete;
-
-  template <PholdEvent>
-  void On(uint32_t lp) {
-    ++received_[lp];
-    const uint32_t target = static_cast<uint32_t>(rng_.NextBelow(kProcesses));
-    queue_.template Schedule<PholdEvent::kArrive>(Delay(), target);
-  }
-  void Run(int64_t events) {
-    for (int64_t i = 0; i < events; ++i) queue_.Step();
-  }
-
-  SimTime Now() const { return queue_.Now(); }
-  size_t pending() const { return queue_.pending(); }
-  uint64_t Checksum() const {
-    uint64_t h = 0;
-    for (uint64_t r : received_) h = sim::Mix64(h ^ r);
-    return h;
-  }
-
- private:
-  Duration Delay() { return kLookahead + hold_.SampleDuration(rng_); }
-
-  sim::RngStream rng_{sim::RngFactory(1, 0).Key("phold", "draws")};
-  sim::Distribution hold_ = sim::Distribution::Exponential(1.0);
-  std::vector<uint64_t> received_ = std::vector<uint64_t>(kProcesses, 0);
-  QueueT<Phold> queue_{this};
-};
-
 using PholdPair = Paired<Phold<EngineQueue>, Phold<ReferenceQueue>>;
-
-template <template <class> class QueueT>
-std::unique_ptr<Phold<QueueT>> WarmPhold(int population) {
-  auto model = std::make_unique<Phold<QueueT>>(population);
-  // Every pending event is replaced at least 10 times: the heap reaches its steady shape.
-  model->Run(std::max<int64_t>(int64_t{1} << 20, 10 * int64_t{kProcesses} * population));
-  return model;
-}
 
 PholdPair& Warm(int population) {
   static std::map<int, PholdPair> cache;
