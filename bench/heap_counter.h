@@ -4,7 +4,8 @@
 //
 //   const HeapSnapshot before = HeapNow();
 //   BuildModel();  const int64_t model_bytes = HeapNow().live_bytes - before.live_bytes;
-//   ResetHeapPeak();  RunModel();  const int64_t peak = HeapNow().peak_live_bytes - before.live_bytes;
+//   ResetHeapPeak();  RunModel();
+//   const int64_t peak_bytes = HeapNow().peak_live_bytes - before.live_bytes;
 //
 // Linking heap_counter.cc into a program replaces the global operator new and
 // delete with counting versions over malloc/free; bytes are the allocator's
@@ -16,8 +17,8 @@
 namespace crankback::bench {
 
 struct HeapSnapshot {
-  int64_t live_bytes = 0;    // allocated and not yet freed
-  uint64_t allocations = 0;  // calls to operator new so far
+  int64_t live_bytes = 0;       // allocated and not yet freed
+  uint64_t allocations = 0;     // calls to operator new so far
   int64_t peak_live_bytes = 0;  // the most live at once since the last ResetHeapPeak()
 };
 

@@ -64,7 +64,8 @@ void SummaryReporter::Record(const Run& run) {
   const bool median = run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
   if (run.run_type != Run::RT_Iteration && !median) return;
   const std::string name = run.run_name.str();
-  auto c = std::find_if(cases_.begin(), cases_.end(), [&](const Case& k) { return k.name == name; });
+  auto c =
+      std::find_if(cases_.begin(), cases_.end(), [&](const Case& k) { return k.name == name; });
   if (c == cases_.end()) c = cases_.insert(cases_.end(), Case{name, {}});
   if (median && !c->values.empty()) return;  // the repetitions were recorded
   for (const std::string& counter : counters_) {
@@ -99,8 +100,8 @@ class RatioReporter : public SummaryReporter {
       const auto ratios = c.values.find("ratio");
       if (ratios == c.values.end()) continue;
       const double ratio = Median(ratios->second);
-      std::snprintf(line, sizeof line, "%-28s %13.2fM %13.2fM %7.3f  >= %.2f %s\n",
-                    c.name.c_str(), Median(c.values.at("engine_ev_s")) / 1e6,
+      std::snprintf(line, sizeof line, "%-28s %13.2fM %13.2fM %7.3f  >= %.2f %s\n", c.name.c_str(),
+                    Median(c.values.at("engine_ev_s")) / 1e6,
                     Median(c.values.at("reference_ev_s")) / 1e6, ratio, goal_,
                     ratio >= goal_ ? "met" : "MISSED");
       out << line;
