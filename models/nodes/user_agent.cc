@@ -33,17 +33,22 @@ UserAgent::UserAgent(const NodeContext& ctx, sim::NodeId id,
     for (double w : p->weights) total += w;
     double acc = 0;
     for (double w : p->weights) s.cumulative.push_back((acc += w) / total);
+    s.gap = sim::Distribution::Exponential(1.0 / p->calls_per_second);
     sources_.push_back(std::move(s));
   }
 }
 
 void UserAgent::Start() {
   for (uint32_t i = 0; i < sources_.size(); ++i) {
-    const double mean = 1.0 / sources_[i].params->calls_per_second;
-    const sim::Duration first =
-        sim::Distribution::Exponential(mean).SampleDuration(sources_[i].arrivals);
-    if (engine().Now() + first < end_) engine().ScheduleIn(first, [this, i] { Arrival(i); });
+    ScheduleArrival(i);
   }
+}
+
+// Offers arrivals over [0, end): the next one is scheduled only if it falls before `end`.
+void UserAgent::ScheduleArrival(uint32_t source) {
+  Source& s = sources_[source];
+  const sim::Duration gap = s.gap.SampleDuration(s.arrivals);
+  if (engine().Now() + gap < end_) engine().ScheduleIn(gap, [this, source] { Arrival(source); });
 }
 
 void UserAgent::Arrival(uint32_t source) {
@@ -66,9 +71,7 @@ void UserAgent::Arrival(uint32_t source) {
   invite.destination = call.destination;
   SendRequest(s.params->via, invite);
 
-  const double mean = 1.0 / s.params->calls_per_second;
-  const sim::Duration gap = sim::Distribution::Exponential(mean).SampleDuration(s.arrivals);
-  if (engine().Now() + gap < end_) engine().ScheduleIn(gap, [this, source] { Arrival(source); });
+  ScheduleArrival(source);
 }
 
 void UserAgent::OnResponse(const Message& response) {

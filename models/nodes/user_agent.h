@@ -53,6 +53,7 @@ class UserAgent : public sip::Endpoint {
     sim::RngStream destination;
     sim::RngStream patience;
     std::vector<double> cumulative;  // normalized weights
+    sim::Distribution gap = {};      // Poisson arrivals: exponential inter-arrival times
   };
   struct Call {
     uint32_t source = 0;
@@ -67,6 +68,7 @@ class UserAgent : public sip::Endpoint {
   };
 
   void Arrival(uint32_t source);
+  void ScheduleArrival(uint32_t source);
   void HangUp(uint64_t call_id);
   void Abandon(uint64_t call_id);
   void SendCancel(uint64_t call_id, Call& call);
