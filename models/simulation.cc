@@ -25,6 +25,9 @@ RunResult RunSimulation(const ScenarioParams& scenario, const policy::CauseMap& 
   for (const NodeParams& n : scenario.nodes) network.AddNode(n.name);
   for (const LinkSpec& l : scenario.links) network.AddLink(l.a, l.b, l.params);
   sip::SipNetwork sip(engine, network);
+  for (uint32_t i = 0; i < scenario.nodes.size(); ++i) {
+    if (!scenario.nodes[i].outages.empty()) sip.SetOutages(i, scenario.nodes[i].outages);
+  }
   sip::TraceRecorder recorder(spec.trace_calls);
   if (spec.trace_calls > 0) sip.SetObserver(&recorder);
 

@@ -22,6 +22,7 @@
 #include "models/policy/dialect.h"
 #include "models/sip/endpoint.h"
 #include "models/sip/trace_recorder.h"
+#include "models/sip/transport.h"
 #include "sim/network.h"
 
 namespace crankback::models {
@@ -32,6 +33,7 @@ struct NodeParams {
   std::string name;
   std::variant<UserAgentParams, nodes::SbcParams, nodes::CarrierParams> kind;
   sip::TimerProfile timers = sip::Rfc3261Profile();  // the node's SIP stack
+  std::vector<sip::Outage> outages = {};             // when it is cut off; no overlaps
 };
 
 struct LinkSpec {

@@ -119,6 +119,51 @@ std::optional<LoadError> ToTimerProfile(const pb::StackProfile& s, const FieldPa
   }
   if (s.has_rewrite_503_to_500()) out.rewrite_503_to_500 = s.rewrite_503_to_500();
   if (s.has_non_invite_trying()) out.non_invite_trying = s.non_invite_trying();
+  if (s.has_rel100()) {
+    switch (s.rel100()) {
+      case pb::REL100_SUPPORTED:
+        out.rel100 = sip::Rel100::kSupported;
+        break;
+      case pb::REL100_REQUIRED:
+        out.rel100 = sip::Rel100::kRequired;
+        break;
+      case pb::REL100_NONE:
+        out.rel100 = sip::Rel100::kNone;
+        break;
+      default:
+        return at.Child(s, "rel100").Error("unknown value " + std::to_string(s.rel100()));
+    }
+  }
+  if (s.has_reliable_provisional_give_up_code()) {
+    const int code = s.reliable_provisional_give_up_code();
+    if (code < 500 || code > 599) {
+      return at.Child(s, "reliable_provisional_give_up_code")
+          .Error("must be a 5xx code, 500-599 (got " + std::to_string(code) + ")");
+    }
+    out.reliable_provisional_give_up_code = code;
+  }
+  if (s.has_reliable_provisional_first_retry_at_2t1()) {
+    out.reliable_provisional_first_retry_at_2t1 = s.reliable_provisional_first_retry_at_2t1();
+  }
+  if (s.has_cancel_after_2xx_gets_481()) {
+    out.cancel_after_2xx_gets_481 = s.cancel_after_2xx_gets_481();
+  }
+  if (s.has_cancel_cleanup_s()) {
+    if (auto e = Seconds(s.cancel_cleanup_s(), false, at.Child(s, "cancel_cleanup_s"),
+                         out.cancel_cleanup)) {
+      return e;
+    }
+  }
+  if (s.has_session_expires_s()) {
+    const double v = s.session_expires_s();
+    if (v != 0 && (!std::isfinite(v) || v < 90 || v > kMaxTimerSeconds || v != std::floor(v))) {
+      std::ostringstream os;
+      os << "must be 0 (none) or whole seconds from 90 (RFC 4028 Min-SE) to " << kMaxTimerSeconds
+         << " (got " << v << ")";
+      return at.Child(s, "session_expires_s").Error(os.str());
+    }
+    out.session_expires = v == 0 ? std::nullopt : std::optional(sim::SecondsToDuration(v));
+  }
   return std::nullopt;
 }
 

@@ -7,7 +7,7 @@ using sip::Method;
 
 Carrier::Carrier(const NodeContext& ctx, sim::NodeId id, const std::string& name,
                  const CarrierParams& params)
-    : sip::Endpoint(ctx.sip, id, ctx.timers),
+    : sip::Endpoint(ctx.sip, id, ctx.timers, ctx.rng.Stream(name, "sip_stack")),
       ctx_(ctx),
       params_(params),
       dialect_(ctx.dialects.at(params.dialect)),
@@ -18,6 +18,10 @@ Carrier::Carrier(const NodeContext& ctx, sim::NodeId id, const std::string& name
 void Carrier::OnRequest(const Message& request) {
   switch (request.method) {
     case Method::kInvite: {
+      if (request.in_dialog) {  // a re-INVITE (session refresh): accepted as it is
+        SendResponse(Message::ResponseTo(request, calls_.count(request.call_id) != 0 ? 200 : 481));
+        return;
+      }
       ++counters_.invites;
       if (!params_.serves.empty() && !params_.serves[request.destination]) {
         Reject(request, policy::Condition::kUnallocated, sip::Cause::kUnallocated);
@@ -76,14 +80,15 @@ void Carrier::OnRequest(const Message& request) {
       OnCancel(request);
       return;
     case Method::kAck:
+    case Method::kPrack:  // answered by the stack
       return;
   }
 }
 
-// RFC 3261 9.2: 200 to the CANCEL; if the INVITE is still unanswered, 487 to it.
+// RFC 3261 9.2: the stack has answered the CANCEL with 200; the INVITE, still
+// unanswered, gets 487.
 void Carrier::OnCancel(const Message& cancel) {
   auto it = calls_.find(cancel.call_id);
-  SendResponse(Message::ResponseTo(cancel, it == calls_.end() ? 481 : 200));
   if (it == calls_.end() || answered_.count(cancel.call_id) != 0) return;
   const Message invite = it->second;
   Release(cancel.call_id);
@@ -114,13 +119,38 @@ void Carrier::Answer(uint64_t call_id) {
   if (!answered_.insert(call_id).second) return;
   ++counters_.answered;
   SendResponse(Message::ResponseTo(it->second, 200));
+  StartSessionTimer(it->second, it->second.from, /*refresher=*/false);
 }
 
+// RFC 4028: no refresh came in time: the callee ends the session.
+void Carrier::OnSessionExpired(uint64_t call_id) {
+  auto it = calls_.find(call_id);
+  if (it == calls_.end()) return;
+  Message bye = Message::Request(Method::kBye, call_id, NextCseq(call_id), it->second.origin_call);
+  bye.in_dialog = true;
+  bye.destination = it->second.destination;
+  SendRequest(it->second.from, bye);
+  Release(call_id);
+}
+
+// X4: our 2xx was never ACKed: the callee ends the session with a BYE of its
+// own. Any other final never confirmed (Timer H, the reliable-1xx give-up)
+// just frees the channel.
 void Carrier::OnAckTimeout(const Message& response) {
-  if (calls_.count(response.call_id) != 0) Release(response.call_id);
+  auto it = calls_.find(response.call_id);
+  if (it == calls_.end()) return;
+  if (response.status >= 200 && response.status < 300) {
+    Message bye = Message::Request(Method::kBye, response.call_id, NextCseq(response.call_id),
+                                   it->second.origin_call);
+    bye.in_dialog = true;
+    bye.destination = it->second.destination;
+    SendRequest(response.to, bye);
+  }
+  Release(response.call_id);
 }
 
 void Carrier::Release(uint64_t call_id) {
+  StopSessionTimer(call_id);
   calls_.erase(call_id);
   answered_.erase(call_id);
   --busy_;

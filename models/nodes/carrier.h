@@ -44,6 +44,9 @@ class Carrier : public sip::Endpoint {
   void OnResponse(const sip::Message&) override {}
   void OnTimeout(const sip::Message&) override {}
   void OnAckTimeout(const sip::Message& response) override;
+  // The callee sends one request per dialog at most (its BYE): CSeq 1.
+  uint32_t NextCseq(uint64_t) override { return 1; }
+  void OnSessionExpired(uint64_t call_id) override;
 
  private:
   void Reject(const sip::Message& invite, policy::Condition condition, sip::Cause cause);

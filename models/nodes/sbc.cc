@@ -6,7 +6,10 @@ using sip::Message;
 using sip::Method;
 
 Sbc::Sbc(const NodeContext& ctx, sim::NodeId id, const SbcParams& params)
-    : sip::Endpoint(ctx.sip, id, ctx.timers), ctx_(ctx), dialect_(ctx.dialects.at(params.dialect)) {
+    : sip::Endpoint(ctx.sip, id, ctx.timers,
+                    ctx.rng.Stream(ctx.sip.network().NodeName(id), "sip_stack")),
+      ctx_(ctx),
+      dialect_(ctx.dialects.at(params.dialect)) {
   ctx.sip.Attach(id, this);
   ingress_nap_.assign(ctx.sip.network().node_count(), -1);
   for (uint32_t i = 0; i < params.naps.size(); ++i) {
@@ -29,6 +32,12 @@ Message Sbc::LocalRejection(const Message& invite, policy::Condition condition,
 void Sbc::OnRequest(const Message& request) {
   switch (request.method) {
     case Method::kInvite:
+      if (request.in_dialog) {  // a re-INVITE (session refresh): each leg answers its own
+        const bool known =
+            calls_.count(request.call_id) != 0 || by_out_.count(request.call_id) != 0;
+        SendResponse(Message::ResponseTo(request, known ? 200 : 481));
+        return;
+      }
       OnInvite(request);
       return;
     case Method::kBye:
@@ -38,8 +47,16 @@ void Sbc::OnRequest(const Message& request) {
       OnCancel(request);
       return;
     case Method::kAck:
+    case Method::kPrack:  // answered by the stack
       return;
   }
+}
+
+uint32_t Sbc::NextCseq(uint64_t call_id) {
+  if (auto out = by_out_.find(call_id); out != by_out_.end())
+    return ++calls_.at(out->second).out_cseq;
+  if (auto in = calls_.find(call_id); in != calls_.end()) return ++in->second.in_cseq;
+  return 1;
 }
 
 void Sbc::OnInvite(const Message& invite) {
@@ -84,10 +101,13 @@ void Sbc::TryNextRoute(uint64_t key) {
     call.out_call_id = (uint64_t{id()} + 1) << 40 | next_serial_++;
     call.out_provisional = false;
     call.cancel_pending = false;
+    call.out_cseq = 1;
     by_out_.emplace(call.out_call_id, key);
     Message invite =
         Message::Request(Method::kInvite, call.out_call_id, 1, call.invite.origin_call);
     invite.destination = call.invite.destination;
+    invite.rel100 = timers().rel100;
+    invite.session_expires_s = SessionExpiresField(timers());
     SendRequest(out.params->peer, invite);
     return;
   }
@@ -122,11 +142,14 @@ void Sbc::OnResponse(const Message& response) {
   SendAck(naps_[call.out_nap].params->peer,
           Message::Request(Method::kAck, call.out_call_id, response.cseq, call.invite.origin_call));
   if (!call.inbound_open) {  // the caller left while we waited: end the outbound leg
-    SendRequest(naps_[call.out_nap].params->peer,
-                Message::Request(Method::kBye, call.out_call_id, 2, call.invite.origin_call));
+    ByeOutbound(call);
     return;
   }
-  SendResponse(Message::ResponseTo(call.invite, 200));
+  StartSessionTimer(response, response.from, /*refresher=*/true);
+  Message ok = Message::ResponseTo(call.invite, 200);
+  ok.session_expires_s = call.invite.session_expires_s;
+  SendResponse(ok);
+  StartSessionTimer(call.invite, call.invite.from, /*refresher=*/false);
 }
 
 void Sbc::OnTimeout(const Message& request) {
@@ -144,17 +167,16 @@ void Sbc::OnTimeout(const Message& request) {
   MaybeErase(key);
 }
 
-// RFC 3261 9.2 and 16.10: 200 to the CANCEL, 487 to the unanswered INVITE
-// upstream, and the CANCEL passed on downstream once that leg has had a 1xx.
+// RFC 3261 9.2 and 16.10: the stack has answered the CANCEL with 200; the
+// unanswered INVITE gets 487 upstream, and the CANCEL goes on downstream once
+// that leg has had a 1xx.
 void Sbc::OnCancel(const Message& cancel) {
   auto it = calls_.find(cancel.call_id);
-  SendResponse(Message::ResponseTo(cancel, it == calls_.end() ? 481 : 200));
   if (it == calls_.end() || it->second.answered || !it->second.inbound_open) return;
   Call& call = it->second;
   Message terminated = Message::ResponseTo(call.invite, 487);
   SendResponse(terminated);
-  call.inbound_open = false;
-  --naps_[call.in_nap].sessions;
+  CloseInbound(call);
   if (call.out_call_id == 0) {
     MaybeErase(cancel.call_id);
   } else if (call.out_provisional) {
@@ -166,8 +188,9 @@ void Sbc::OnCancel(const Message& cancel) {
 
 void Sbc::CancelOutbound(Call& call) {
   call.cancel_pending = false;
-  SendRequest(naps_[call.out_nap].params->peer,
-              Message::Request(Method::kCancel, call.out_call_id, 1, call.invite.origin_call));
+  Message cancel = Message::Request(Method::kCancel, call.out_call_id, 1, call.invite.origin_call);
+  cancel.destination = call.invite.destination;
+  SendRequest(naps_[call.out_nap].params->peer, cancel);
 }
 
 void Sbc::OnOutboundFailure(uint64_t key, const Message& failure) {
@@ -175,7 +198,8 @@ void Sbc::OnOutboundFailure(uint64_t key, const Message& failure) {
   const uint32_t nap = call.out_nap;
   CloseOutbound(call);
   call.failure = failure;
-  const policy::Decision d = ctx_.policy.Decide(id(), nap, failure.status);
+  const policy::Decision d = ctx_.policy.Decide({id(), call.in_nap, call.next_route - 1u, nap},
+                                                failure.status, failure.reason_q850);
   if (d.action == policy::Action::kAdvance && call.inbound_open) {
     TryNextRoute(key);
   } else {
@@ -197,13 +221,16 @@ void Sbc::FailUpstream(uint64_t key) {
     m.truth.routes_tried = call.tried;
     m.truth.routes_untried = static_cast<uint8_t>(routes.size() - call.next_route);
     SendResponse(m);
-    call.inbound_open = false;
-    --naps_[call.in_nap].sessions;
+    CloseInbound(call);
   }
   MaybeErase(key);
 }
 
 void Sbc::OnBye(const Message& bye) {
+  if (auto out = by_out_.find(bye.call_id); out != by_out_.end()) {
+    OnCalleeBye(bye, out->second);
+    return;
+  }
   auto it = calls_.find(bye.call_id);
   if (it == calls_.end() || !it->second.inbound_open) {
     SendResponse(Message::ResponseTo(bye, 481));
@@ -211,29 +238,98 @@ void Sbc::OnBye(const Message& bye) {
   }
   Call& call = it->second;
   SendResponse(Message::ResponseTo(bye, 200));
-  call.inbound_open = false;
-  --naps_[call.in_nap].sessions;
-  if (call.out_call_id != 0 && call.answered) {
-    SendRequest(naps_[call.out_nap].params->peer,
-                Message::Request(Method::kBye, call.out_call_id, 2, call.invite.origin_call));
-  }
+  CloseInbound(call);
+  if (call.out_call_id != 0 && call.answered) ByeOutbound(call);
   MaybeErase(bye.call_id);
 }
 
+// The callee hung up (or gave up waiting for our ACK): end the inbound leg too.
+void Sbc::OnCalleeBye(const Message& bye, uint64_t key) {
+  Call& call = calls_.at(key);
+  SendResponse(Message::ResponseTo(bye, 200));
+  CloseOutbound(call);
+  if (call.inbound_open) {
+    CloseInbound(call);
+    if (call.answered) {
+      ByeUpstream(call);
+    } else {  // BYE before our 2xx upstream: no dialog to end there yet
+      Message gone = Message::ResponseTo(call.invite, 480);
+      gone.truth = bye.truth;
+      SendResponse(gone);
+    }
+  }
+  MaybeErase(key);
+}
+
+void Sbc::ByeOutbound(Call& call) {
+  Message bye =
+      Message::Request(Method::kBye, call.out_call_id, ++call.out_cseq, call.invite.origin_call);
+  bye.in_dialog = true;
+  bye.destination = call.invite.destination;
+  SendRequest(naps_[call.out_nap].params->peer, bye);
+}
+
+void Sbc::ByeUpstream(Call& call) {
+  Message bye =
+      Message::Request(Method::kBye, call.invite.call_id, ++call.in_cseq, call.invite.origin_call);
+  bye.in_dialog = true;
+  bye.destination = call.invite.destination;
+  SendRequest(call.invite.from, bye);
+}
+
+// The caller never confirmed our 2xx (X4): BYE on both legs. Or our reliable
+// 1xx was never PRACKed and the stack rejected the INVITE (R3): the outbound
+// leg is ended or cancelled.
 void Sbc::OnAckTimeout(const Message& response) {
   auto it = calls_.find(response.call_id);
   if (it == calls_.end() || !it->second.inbound_open) return;
-  Call& call = it->second;  // the caller never confirmed: tear the call down
+  Call& call = it->second;
+  CloseInbound(call);
+  if (response.status >= 200 && response.status < 300) ByeUpstream(call);
+  if (call.out_call_id == 0) {
+    MaybeErase(response.call_id);
+  } else if (call.answered) {
+    ByeOutbound(call);
+  } else if (call.out_provisional) {
+    CancelOutbound(call);
+  } else {
+    call.cancel_pending = true;
+  }
+}
+
+void Sbc::CloseInbound(Call& call) {
   call.inbound_open = false;
   --naps_[call.in_nap].sessions;
-  if (call.out_call_id != 0) {
-    SendRequest(naps_[call.out_nap].params->peer,
-                Message::Request(Method::kBye, call.out_call_id, 2, call.invite.origin_call));
+  StopSessionTimer(call.invite.call_id);
+}
+
+// RFC 4028: a leg's refresh failed or never came. End that leg's dialog and
+// the other leg with it.
+void Sbc::OnSessionExpired(uint64_t call_id) {
+  if (auto out = by_out_.find(call_id); out != by_out_.end()) {
+    const uint64_t key = out->second;
+    Call& call = calls_.at(key);
+    ByeOutbound(call);
+    CloseOutbound(call);
+    if (call.inbound_open) {
+      CloseInbound(call);
+      ByeUpstream(call);
+    }
+    MaybeErase(key);
+    return;
   }
+  auto it = calls_.find(call_id);
+  if (it == calls_.end() || !it->second.inbound_open) return;
+  Call& call = it->second;
+  CloseInbound(call);
+  ByeUpstream(call);
+  if (call.out_call_id != 0 && call.answered) ByeOutbound(call);
+  MaybeErase(call_id);
 }
 
 void Sbc::CloseOutbound(Call& call) {
   if (call.out_call_id == 0) return;
+  StopSessionTimer(call.out_call_id);
   by_out_.erase(call.out_call_id);
   --naps_[call.out_nap].sessions;
   call.out_call_id = 0;

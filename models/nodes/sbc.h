@@ -44,6 +44,8 @@ class Sbc : public sip::Endpoint {
   void OnResponse(const sip::Message& response) override;
   void OnTimeout(const sip::Message& request) override;
   void OnAckTimeout(const sip::Message& response) override;
+  uint32_t NextCseq(uint64_t call_id) override;
+  void OnSessionExpired(uint64_t call_id) override;
 
  private:
   struct Nap {
@@ -56,6 +58,8 @@ class Sbc : public sip::Endpoint {
     uint32_t in_nap = 0;
     uint32_t out_nap = 0;
     uint64_t out_call_id = 0;  // 0: no outbound leg
+    uint32_t out_cseq = 1;     // our last CSeq on the outbound leg (its INVITE: 1)
+    uint32_t in_cseq = 0;      // our last CSeq on the inbound leg (we sent none yet)
     uint8_t next_route = 0;
     uint8_t tried = 0;
     bool answered = false;
@@ -69,10 +73,14 @@ class Sbc : public sip::Endpoint {
   void OnBye(const sip::Message& bye);
   void OnCancel(const sip::Message& cancel);
   void CancelOutbound(Call& call);
+  void OnCalleeBye(const sip::Message& bye, uint64_t key);
+  void ByeOutbound(Call& call);
+  void ByeUpstream(Call& call);
   void TryNextRoute(uint64_t key);
   void OnOutboundFailure(uint64_t key, const sip::Message& failure);
   void FailUpstream(uint64_t key);
   void CloseOutbound(Call& call);
+  void CloseInbound(Call& call);
   void MaybeErase(uint64_t key);
   sip::Message LocalRejection(const sip::Message& invite, policy::Condition condition,
                               sip::Cause cause) const;

@@ -20,7 +20,10 @@ uint32_t OriginCall(uint64_t call_id) {
 
 UserAgent::UserAgent(const NodeContext& ctx, sim::NodeId id,
                      std::vector<const TrafficParams*> sources, sim::SimTime end)
-    : sip::Endpoint(ctx.sip, id, ctx.timers), ctx_(ctx), end_(end) {
+    : sip::Endpoint(ctx.sip, id, ctx.timers,
+                    ctx.rng.Stream(ctx.sip.network().NodeName(id), "sip_stack")),
+      ctx_(ctx),
+      end_(end) {
   ctx.sip.Attach(id, this);
   for (const TrafficParams* p : sources) {
     Source s{p,
@@ -69,6 +72,8 @@ void UserAgent::Arrival(uint32_t source) {
   calls_.emplace(call_id, call);
   Message invite = Message::Request(Method::kInvite, call_id, 1, OriginCall(call_id));
   invite.destination = call.destination;
+  invite.rel100 = timers().rel100;
+  invite.session_expires_s = sip::SessionExpiresField(timers());
   SendRequest(s.params->via, invite);
 
   ScheduleArrival(source);
@@ -82,7 +87,8 @@ void UserAgent::OnResponse(const Message& response) {
     if (response.is_final()) calls_.erase(it);
     return;
   }
-  if (response.method != Method::kInvite) return;  // the answer to our CANCEL
+  // The answer to our CANCEL, or to a re-INVITE (already ACKed by the stack).
+  if (response.method != Method::kInvite || response.in_dialog) return;
   if (!response.is_final()) {
     call.provisional = true;
     if (call.give_up && !call.cancelled) SendCancel(response.call_id, call);
@@ -105,6 +111,7 @@ void UserAgent::OnResponse(const Message& response) {
     return;
   }
   call.answered = true;
+  StartSessionTimer(response, response.from, /*refresher=*/true);
   Finish(call, metrics::Result::kAnswered, response.status, response.truth);
   engine().ScheduleIn(call.holding, [this, call_id] { HangUp(call_id); });
 }
@@ -118,15 +125,27 @@ void UserAgent::Abandon(uint64_t call_id) {
 
 void UserAgent::SendCancel(uint64_t call_id, Call& call) {
   call.cancelled = true;
-  SendRequest(sources_[call.source].params->via,
-              Message::Request(Method::kCancel, call_id, 1, OriginCall(call_id)));
+  Message cancel = Message::Request(Method::kCancel, call_id, 1, OriginCall(call_id));
+  cancel.destination = call.destination;
+  SendRequest(sources_[call.source].params->via, cancel);
 }
 
 void UserAgent::HangUp(uint64_t call_id) {
   auto it = calls_.find(call_id);
   if (it == calls_.end()) return;
-  SendRequest(sources_[it->second.source].params->via,
-              Message::Request(Method::kBye, call_id, 2, OriginCall(call_id)));
+  StopSessionTimer(call_id);
+  Message bye = Message::Request(Method::kBye, call_id, ++it->second.cseq, OriginCall(call_id));
+  bye.in_dialog = true;
+  bye.destination = it->second.destination;
+  SendRequest(sources_[it->second.source].params->via, bye);
+}
+
+// RFC 4028: the refresh failed (the stack has stopped the timer): hang up.
+void UserAgent::OnSessionExpired(uint64_t call_id) { HangUp(call_id); }
+
+uint32_t UserAgent::NextCseq(uint64_t call_id) {
+  auto it = calls_.find(call_id);
+  return it == calls_.end() ? 1 : ++it->second.cseq;
 }
 
 void UserAgent::OnTimeout(const Message& request) {
@@ -144,7 +163,12 @@ void UserAgent::OnTimeout(const Message& request) {
 }
 
 void UserAgent::OnRequest(const Message& request) {
+  if (request.method == Method::kInvite && request.in_dialog) {  // a re-INVITE: accepted
+    SendResponse(Message::ResponseTo(request, calls_.count(request.call_id) != 0 ? 200 : 481));
+    return;
+  }
   if (request.method != Method::kBye) return;
+  StopSessionTimer(request.call_id);
   const bool known = calls_.erase(request.call_id) != 0;
   SendResponse(Message::ResponseTo(request, known ? 200 : 481));
 }

@@ -44,6 +44,8 @@ class UserAgent : public sip::Endpoint {
   void OnResponse(const sip::Message& response) override;
   void OnTimeout(const sip::Message& request) override;
   void OnAckTimeout(const sip::Message&) override {}
+  uint32_t NextCseq(uint64_t call_id) override;
+  void OnSessionExpired(uint64_t call_id) override;
 
  private:
   struct Source {
@@ -60,6 +62,7 @@ class UserAgent : public sip::Endpoint {
     sim::SimTime arrival;
     sim::Duration holding;
     uint32_t destination = 0;
+    uint32_t cseq = 1;  // our last CSeq in the dialog (the INVITE's is 1)
     bool answered = false;
     bool provisional = false;  // a 1xx arrived: CANCEL is allowed (RFC 3261 9.1)
     bool give_up = false;      // patience ran out

@@ -7,14 +7,29 @@
 // Each request sent runs in a client transaction machine and each request
 // received in a server one (models/sip/*_transaction.h); this class feeds them
 // and applies their effects: wire sends, engine timers, calls up to the node.
-// The UA core rules live here too: a 2xx to an INVITE is retransmitted (T1
-// doubling, capped at T2, on any transport) until its ACK, for up to 64*T1; a
-// retransmitted 2xx is answered with the ACK already sent, without the node.
+// The UA core rules live here too, so that every node model gets them alike:
+// - a 2xx to an INVITE is retransmitted (T1 doubling, capped at T2, on any
+//   transport) until its ACK, for up to 64*T1 (X4); a retransmitted 2xx is
+//   answered with the ACK already sent, without the node (X6);
+// - CANCEL is answered here (Y4): 481 with no INVITE to match, 200 alone when
+//   the INVITE already has its final, 200 and the CANCEL passed to the node
+//   (which sends the 487) otherwise; a UAC whose INVITE has no final response
+//   64*T1 after its CANCEL gives up on it (Y7);
+// - reliable provisionals (RFC 3262): as UAS, a 180/183 goes out reliably when
+//   both ends enable 100rel, is retransmitted until its PRACK and gives up
+//   with a 5xx; a later 1xx or the 2xx waits for that PRACK (R5, R6). As UAC,
+//   every in-order reliable 1xx is PRACKed and a repeat is discarded (R7);
+// - session timers (RFC 4028): the UAC of a leg refreshes it with a re-INVITE
+//   every SE/2, its UAS expects one before SE - min(32 s, SE/3); a failed
+//   refresh or a missing one is reported to the node, which sends the BYE;
+// - re-INVITE glare: an in-dialog INVITE that meets our own pending one gets
+//   491, and our 491 is retried after the back-off of RFC 3261 14.1 (G1-G4).
 #pragma once
 
 #include <array>
 #include <unordered_map>
 #include <variant>
+#include <vector>
 
 #include "models/sip/client_invite_transaction.h"
 #include "models/sip/client_non_invite_transaction.h"
@@ -25,6 +40,7 @@
 #include "models/sip/transaction.h"
 #include "models/sip/transport.h"
 #include "sim/engine.h"
+#include "sim/rng.h"
 
 namespace crankback::sip {
 
@@ -33,8 +49,10 @@ using TimerCounts = std::array<uint64_t, kTimerNameCount>;
 
 class Endpoint {
  public:
-  Endpoint(SipNetwork& sip, sim::NodeId id, const TimerProfile& timers)
-      : sip_(sip), id_(id), timers_(timers) {}
+  // `random` draws what the stack itself chooses: RSeq values, glare back-offs.
+  Endpoint(SipNetwork& sip, sim::NodeId id, const TimerProfile& timers,
+           sim::RngStream random = sim::RngStream(0))
+      : sip_(sip), id_(id), timers_(timers), random_(random) {}
   virtual ~Endpoint() = default;
   Endpoint(const Endpoint&) = delete;
   Endpoint& operator=(const Endpoint&) = delete;
@@ -45,7 +63,8 @@ class Endpoint {
   sim::NodeId id() const { return id_; }
   // Transactions and UA-core records still open (0 once every call is over).
   size_t open_transactions() const {
-    return clients_.size() + servers_.size() + answers_.size() + acks_.size();
+    return clients_.size() + servers_.size() + answers_.size() + acks_.size() +
+           provisionals_.size() + reinvites_.size() + inbound_reinvites_.size() + sessions_.size();
   }
   uint64_t stray_messages() const { return stray_; }
   const TimerCounts& timer_expirations() const { return expirations_; }
@@ -57,14 +76,31 @@ class Endpoint {
   virtual void OnResponse(const Message& response) = 0;
   // Our request got no final response in time (Timer B/F, fr_timer): a local 408.
   virtual void OnTimeout(const Message& request) = 0;
-  // Our 2xx to an INVITE was never ACKed (64*T1), or our final never (Timer H).
+  // Our 2xx to an INVITE was never ACKed (64*T1), our final never (Timer H),
+  // or our reliable 1xx never PRACKed (the give-up 5xx in `response` is sent).
   virtual void OnAckTimeout(const Message& response) = 0;
+  // The next CSeq number of this node's requests in the dialog `call_id`, for
+  // requests the stack sends on its own (PRACK, a re-INVITE retried after 491).
+  virtual uint32_t NextCseq(uint64_t call_id) = 0;
+  // The session timer of the dialog `call_id` ran out, or its refresh failed:
+  // the node ends the session (BYE). The timer is already stopped.
+  virtual void OnSessionExpired(uint64_t call_id) { (void)call_id; }
 
   void SendRequest(sim::NodeId to, const Message& request);
   // ACK for a 2xx (end to end); remembered for 64*T1 to answer 2xx retransmissions.
   void SendAck(sim::NodeId to, const Message& ack);
   // Answers the request this response names (Call-ID, CSeq, method).
   void SendResponse(const Message& response);
+  // A re-INVITE in an established dialog. False, and nothing sent, while an
+  // INVITE transaction of the dialog is in progress in either direction (G1).
+  // A 491 is retried by the stack after the G3 back-off with a new CSeq; the
+  // node sees the final response of the last attempt, already ACKed if 2xx.
+  bool SendReInvite(sim::NodeId to, const Message& reinvite);
+  // Starts the session timer of an answered dialog whose INVITE carried
+  // Session-Expires (`invite`); nothing when it carried none. `refresher`: we
+  // sent that INVITE (RFC 4028 refresher=uac). Stop it when the dialog ends.
+  void StartSessionTimer(const Message& invite, sim::NodeId peer, bool refresher);
+  void StopSessionTimer(uint64_t call_id);
 
   sim::Engine& engine() { return sip_.engine(); }
   const TimerProfile& timers() const { return timers_; }
@@ -84,6 +120,8 @@ class Endpoint {
     Machines machine;
     sim::NodeId peer;
     std::array<sim::EventId, kTimerNameCount> timers{};
+    sim::EventId cancel_cleanup{};  // ICT: Y7, armed by our CANCEL
+    uint32_t last_rseq = 0;         // ICT: RSeq of the last reliable 1xx PRACKed
   };
   using ClientTx = Transaction<std::variant<ClientInviteTransaction, ClientNonInviteTransaction>>;
   using ServerTx = Transaction<std::variant<ServerInviteTransaction, ServerNonInviteTransaction>>;
@@ -99,7 +137,37 @@ class Endpoint {
     sim::NodeId peer;
     sim::EventId expire;
   };
-  enum class CoreTimer : uint8_t { kRetransmit2xx, kGiveUp2xx, kForgetAck };
+  struct Provisional {  // UAS core: the reliable 1xx of one INVITE (RFC 3262)
+    Message sent;       // the latest reliable 1xx
+    sim::NodeId peer = 0;
+    sim::Duration interval;
+    sim::EventId retransmit;
+    sim::EventId give_up;
+    bool awaiting = false;        // `sent` is not PRACKed yet
+    bool final_sent = false;      // the INVITE has its final response
+    std::vector<Message> queued;  // a 1xx or the 2xx held for the PRACK (R5, R6)
+  };
+  struct ReInvite {  // UAC core: our re-INVITE in a dialog, retried after 491
+    Message request;
+    sim::NodeId peer = 0;
+    bool backing_off = false;
+    sim::EventId retry;
+  };
+  struct Session {    // RFC 4028: one dialog's session timer
+    Message refresh;  // the re-INVITE we send (refresher), or nothing
+    sim::NodeId peer = 0;
+    sim::Duration interval;  // Session-Expires
+    bool refresher = false;
+    sim::EventId timer;
+  };
+  enum class CoreTimer : uint8_t {
+    kRetransmit2xx,
+    kGiveUp2xx,
+    kForgetAck,
+    kRetransmit1xx,
+    kGiveUp1xx,
+    kCancelCleanup,
+  };
 
   static Key KeyOf(const Message& m) { return Key{m.call_id, m.cseq, m.method}; }
   static Key InviteKey(const Message& m) { return Key{m.call_id, m.cseq, Method::kInvite}; }
@@ -109,7 +177,21 @@ class Endpoint {
   void OnCoreTimer(Key key, CoreTimer which);
   void OnAckForAnswer(const Message& ack);
   void OnClientResponse(const Message& response);
-  void Transmit(sim::NodeId to, Message m);
+  SendResult Transmit(sim::NodeId to, Message m);
+  void PassRequestUp(const Message& request);
+  void PassResponseUp(ClientTx& tx, const Message& response);
+  bool AcceptReliable(ClientTx& tx, const Message& provisional);
+  void OnCancelRequest(const Message& cancel);
+  void OnPrack(const Message& prack);
+  void SendReliable(const Key& key, ServerTx& tx, const Message& provisional);
+  void SendOnTransaction(const Key& key, ServerTx& tx, const Message& response);
+  void OnGlareRetry(uint64_t call_id);
+  bool ForgetReInvite(const Message& m);
+  void CancelCleanup(const Key& invite_key);
+  void OnProvisionalTimer(Key key, CoreTimer which);
+  void ArmSession(uint64_t call_id, Session& session);
+  void OnSessionTimer(uint64_t call_id);
+  void SessionRefreshed(const Message& response);
 
   SipNetwork& sip_;
   sim::NodeId id_;
@@ -118,6 +200,11 @@ class Endpoint {
   std::unordered_map<Key, ServerTx, KeyHash> servers_;
   std::unordered_map<Key, Answer, KeyHash> answers_;
   std::unordered_map<Key, SentAck, KeyHash> acks_;
+  std::unordered_map<Key, Provisional, KeyHash> provisionals_;  // by INVITE key
+  std::unordered_map<uint64_t, ReInvite> reinvites_;            // by Call-ID
+  std::unordered_map<uint64_t, uint32_t> inbound_reinvites_;    // Call-ID -> unanswered CSeq
+  std::unordered_map<uint64_t, Session> sessions_;              // by Call-ID
+  sim::RngStream random_;
   TimerCounts expirations_{};
   uint64_t stray_ = 0;
 };

@@ -12,6 +12,8 @@ const char* MethodName(Method m) {
       return "BYE";
     case Method::kCancel:
       return "CANCEL";
+    case Method::kPrack:
+      return "PRACK";
   }
   return "?";
 }

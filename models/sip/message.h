@@ -16,8 +16,12 @@
 
 namespace crankback::sip {
 
-enum class Method : uint8_t { kInvite, kAck, kBye, kCancel };
+enum class Method : uint8_t { kInvite, kAck, kBye, kCancel, kPrack };
 const char* MethodName(Method m);
+
+// RFC 3262 on an INVITE: Supported: 100rel or Require: 100rel. On a 420 it
+// stands for Unsupported: 100rel.
+enum class Rel100 : uint8_t { kNone, kSupported, kRequired };
 
 // Why a call really failed, whatever code a node chose to say it with.
 enum class Cause : uint8_t {
@@ -51,6 +55,13 @@ struct Message {
   uint32_t destination = 0;   // index of the dialled number (Request-URI) in the scenario
   int16_t reason_q850 = 0;    // Reason: Q.850;cause=N, 0 = absent
   int32_t retry_after_s = 0;  // 0 = absent
+  Rel100 rel100 = Rel100::kNone;
+  bool in_dialog = false;  // carries the To tag: BYE, PRACK, ACK of a 2xx, a re-INVITE
+  uint32_t rseq = 0;       // a reliable 1xx's RSeq (RFC 3262); 0 = sent unreliably
+  uint32_t rack_rseq = 0;  // a PRACK's RAck: the RSeq and the INVITE's CSeq it confirms
+  uint32_t rack_cseq = 0;
+  int32_t session_expires_s =
+      0;  // RFC 4028 Session-Expires (refresher=uac) on an INVITE; 0 = absent
   GroundTruth truth;
   sim::NodeId from = 0;  // set by the transport
   sim::NodeId to = 0;
@@ -74,6 +85,8 @@ struct Message {
     msg.cseq = request.cseq;
     msg.origin_call = request.origin_call;
     msg.destination = request.destination;
+    msg.in_dialog = request.in_dialog;
+    msg.session_expires_s = request.session_expires_s;  // a 2xx confirms it
     return msg;
   }
 };

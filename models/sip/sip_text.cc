@@ -148,7 +148,8 @@ std::string RenderSip(const Message& m, const WireContext& ctx) {
   const std::string_view caller_host = caller_asks ? client_host : server_host;
   const std::string_view callee_host = caller_asks ? server_host : client_host;
   const std::string user = UriUser(ctx.dialled);
-  const bool in_dialog = m.method == Method::kBye || (m.method == Method::kAck && ctx.ack_for_2xx);
+  const bool in_dialog =
+      m.in_dialog || m.method == Method::kBye || (m.method == Method::kAck && ctx.ack_for_2xx);
   // RFC 3261 8.2.6.2: every response but 100 tags To; an ACK copies the To of
   // the response it confirms; in-dialog requests carry both tags.
   const bool to_tagged = request ? m.method == Method::kAck || in_dialog : m.status != 100;
@@ -185,9 +186,26 @@ std::string RenderSip(const Message& m, const WireContext& ctx) {
   line("To: ", to);
   line("Call-ID: ", CallIdText(m.call_id));
   line("CSeq: ", std::to_string(m.cseq) + " ", MethodName(m.method));
-  const bool contact =
-      m.method == Method::kInvite && (request || (m.status >= 200 && m.status < 300));
+  // A reliable 1xx creates the dialog, like a 2xx (RFC 3262 4), so it names the target too.
+  const bool contact = m.method == Method::kInvite &&
+                       (request || (m.status >= 200 && m.status < 300) || m.rseq != 0);
   if (contact) line("Contact: <sip:", ctx.from_host, ":5060>");  // the sender's own address
+  if (request && m.method == Method::kInvite && m.rel100 == Rel100::kSupported) {
+    line("Supported: 100rel");
+  }
+  if ((request && m.rel100 == Rel100::kRequired && m.method == Method::kInvite) || m.rseq != 0 ||
+      (m.status == 421 && m.rel100 == Rel100::kRequired)) {
+    line("Require: 100rel");
+  }
+  if (m.status == 420 && m.rel100 == Rel100::kRequired) line("Unsupported: 100rel");
+  if (m.rseq != 0) line("RSeq: ", std::to_string(m.rseq));
+  if (m.session_expires_s > 0 && m.method == Method::kInvite &&
+      (request || (m.status >= 200 && m.status < 300))) {
+    line("Session-Expires: ", std::to_string(m.session_expires_s), ";refresher=uac");
+  }
+  if (m.method == Method::kPrack && request) {
+    line("RAck: ", std::to_string(m.rack_rseq) + " " + std::to_string(m.rack_cseq), " INVITE");
+  }
   if (m.reason_q850 > 0) line("Reason: Q.850;cause=", std::to_string(m.reason_q850));
   if (m.retry_after_s > 0) line("Retry-After: ", std::to_string(m.retry_after_s));
   line("Content-Length: 0");

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "models/sip/message.h"
 #include "sim/time.h"
 
 namespace crankback::sip {
@@ -53,6 +54,35 @@ struct TimerProfile {
   bool non_invite_trying = true;
   std::optional<sim::Duration> non_invite_trying_delay;  // nullopt: NonInviteTryingDelay()
 
+  // --- UA core: reliable provisional responses (RFC 3262) -------------------
+  // As a UAC: the 100rel header its INVITEs carry (kSupported, kRequired) or
+  // none. As a UAS: with anything but kNone it sends 180/183 reliably when the
+  // INVITE offers 100rel (R1); with kNone it answers Require: 100rel with 420,
+  // and with kRequired an INVITE without 100rel gets 421.
+  Rel100 rel100 = Rel100::kNone;
+  // Appendix 2 item 8 (R3): the 5xx sent when no PRACK arrives by 64*T1
+  // (sofia-sip 503 "Reliable Response Time-Out"; PJSIP 504, older PJSIP 500)
+  // and whether the first retransmission waits T1 (RFC) or 2*T1 (PJSIP).
+  int reliable_provisional_give_up_code = 503;
+  bool reliable_provisional_first_retry_at_2t1 = false;
+
+  // --- UA core: CANCEL --------------------------------------------------------
+  // Appendix 2 item 9 (Y6): a CANCEL that arrives after the 2xx finds the
+  // RFC 6026 IST in Accepted and gets 200 (false), or finds an RFC 3261-only
+  // IST already destroyed and gets 481 (true).
+  bool cancel_after_2xx_gets_481 = false;
+  // Appendix 2 item 10 (Y7): a UAC whose INVITE has no final response this
+  // long after its CANCEL treats it as cancelled and the TU sees a local 408.
+  // nullopt: 64*T1 (RFC); reSIProcate waits 128*T1.
+  std::optional<sim::Duration> cancel_cleanup;
+
+  // --- UA core: session timer (RFC 4028) ---------------------------------------
+  // As UAC, the Session-Expires its INVITEs carry (nullopt: none). A leg whose
+  // INVITE carried one is refreshed by its UAC with a re-INVITE every SE/2;
+  // its UAS ends the session with BYE at SE - min(32 s, SE/3) without a
+  // refresh (RFC 4028 section 10).
+  std::optional<sim::Duration> session_expires;
+
   // --- Overrides of derived timers (nullopt: the RFC value) --------------------
   std::optional<sim::Duration> timer_b, timer_d, timer_f, timer_h, timer_i, timer_j, timer_k,
       timer_l, timer_m;
@@ -70,6 +100,9 @@ struct TimerProfile {
   sim::Duration TimerK() const { return timer_k.value_or(t4); }
   sim::Duration TimerL() const { return timer_l.value_or(64 * t1); }
   sim::Duration TimerM() const { return timer_m.value_or(64 * t1); }
+  sim::Duration CancelCleanup() const { return cancel_cleanup.value_or(64 * t1); }
+  // R3: no PRACK for a reliable 1xx by then: the INVITE gets the give-up 5xx.
+  sim::Duration ReliableProvisionalTimeout() const { return 64 * t1; }
   // RFC 4320 §4.1: when a client's Timer E, fired at T1, 3*T1, 7*T1, ...,
   // is first set to T2 (3.5 s with defaults, 3 s with T1 = 1 s).
   sim::Duration NonInviteTryingDelay() const {
@@ -83,6 +116,11 @@ struct TimerProfile {
     return at;
   }
 };
+
+// The Session-Expires value (seconds) a UAC with this profile puts on its INVITEs; 0: none.
+inline int32_t SessionExpiresField(const TimerProfile& p) {
+  return p.session_expires ? static_cast<int32_t>(p.session_expires->nanos() / 1'000'000'000) : 0;
+}
 
 // RFC 3261 Table 4 with RFC 6026 and RFC 4320: the defaults above.
 inline TimerProfile Rfc3261Profile() { return TimerProfile{}; }

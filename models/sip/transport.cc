@@ -1,5 +1,7 @@
 #include "models/sip/transport.h"
 
+#include <algorithm>
+
 #include "models/sip/endpoint.h"
 
 namespace crankback::sip {
@@ -9,22 +11,80 @@ void SipNetwork::Attach(sim::NodeId node, Endpoint* endpoint) {
   endpoints_[node] = endpoint;
 }
 
+void SipNetwork::SetOutages(sim::NodeId node, std::span<const Outage> windows) {
+  std::vector<Outage> sorted(windows.begin(), windows.end());
+  std::sort(sorted.begin(), sorted.end(),
+            [](const Outage& a, const Outage& b) { return a.start < b.start; });
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    if (sorted[i].duration <= sim::Duration())
+      sim::Fatal("SipNetwork::SetOutages: an outage lasts no time");
+    if (i > 0 && sorted[i].start < sorted[i - 1].end())
+      sim::Fatal("SipNetwork::SetOutages: outages of one node overlap");
+  }
+  if (sorted.empty() && node >= outages_.size()) return;
+  if (outages_.size() <= node) outages_.resize(node + 1);
+  outages_[node] = std::move(sorted);
+}
+
+const Outage* SipNetwork::OutageAt(sim::NodeId node, sim::SimTime t) const {
+  if (node >= outages_.size()) return nullptr;
+  const std::vector<Outage>& windows = outages_[node];
+  // The last window starting at or before t is the only one that can hold it.
+  auto after = std::upper_bound(windows.begin(), windows.end(), t,
+                                [](sim::SimTime at, const Outage& w) { return at < w.start; });
+  if (after == windows.begin() || t >= std::prev(after)->end()) return nullptr;
+  return &*std::prev(after);
+}
+
 bool SipNetwork::IsReliable(sim::NodeId from, sim::NodeId to) const {
   const auto hop = network_.FindHop(from, to);
   return hop && sim::IsReliable(network_.HopParams(*hop).transport);
 }
 
-void SipNetwork::Send(sim::NodeId from, sim::NodeId to, Message m) {
+SendResult SipNetwork::Send(sim::NodeId from, sim::NodeId to, Message m) {
   const auto hop = network_.FindHop(from, to);
   if (!hop) sim::Fatal("SipNetwork::Send: no link between the two nodes");
-  ++counters_.sent;
-  if (m.retransmission) ++counters_.retransmissions;
-  const sim::Transmission tx = network_.Transmit(*hop, engine_.Now());
   m.from = from;
   m.to = to;
-  if (observer_ != nullptr) observer_->OnTransmission({engine_.Now(), tx.arrival, tx.lost, m});
+  if (!outages_.empty()) return SendWithOutages(*hop, m);  // the only cost without outages
+  Enter(*hop, m, false);
+  return SendResult::kSent;
+}
+
+SendResult SipNetwork::SendWithOutages(sim::HopId hop, const Message& m) {
+  const sim::SimTime now = engine_.Now();
+  if (IsDown(m.from, now)) {  // a down node sends nothing
+    ++counters_.down_unsent;
+    return SendResult::kSent;
+  }
+  if (const Outage* down = OutageAt(m.to, now)) {
+    const bool refuses = sim::IsReliable(network_.HopParams(hop).transport)
+                             ? down->tcp_mode == OutageMode::kRefuse
+                             : down->udp_icmp_unreachable;
+    if (refuses) {  // N3, N4: RST or ICMP unreachable, before anything enters the link
+      ++counters_.refused;
+      return SendResult::kRefused;
+    }
+  }
+  Enter(hop, m, true);
+  return SendResult::kSent;
+}
+
+void SipNetwork::Enter(sim::HopId hop, const Message& m, bool outages) {
+  ++counters_.sent;
+  if (m.retransmission) ++counters_.retransmissions;
+  const sim::Transmission tx = network_.Transmit(hop, engine_.Now());
+  // Lost on arrival when the peer is down by then (black hole, silent UDP, or
+  // an outage that began while the message was in flight).
+  const bool vanished = outages && !tx.lost && IsDown(m.to, tx.arrival);
+  if (observer_ != nullptr)
+    observer_->OnTransmission({engine_.Now(), tx.arrival, tx.lost || vanished, m});
   if (tx.lost) {
     ++counters_.lost;
+    return;
+  }
+  if (vanished) {
+    ++counters_.down_dropped;
     return;
   }
   uint32_t slot;

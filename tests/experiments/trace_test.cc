@@ -356,10 +356,9 @@ TEST(SimrunTrace, WritesCsvJsonLinesAndPcapOfTheSameMessages) {
 // What tshark decodes must be what the simulator sent: every packet SIP, no
 // malformed packet or expert warning (checksums verified), and the same
 // messages, code by code and method by method.
-TEST(SimrunTrace, TsharkDecodesEveryPacketAsTheTracedSipMessage) {
-  if (Status("command -v tshark >/dev/null 2>&1") != 0) GTEST_SKIP() << "tshark is not on PATH";
+void ExpectTsharkAgrees(const std::string& topology) {
   TempDir dir;
-  WriteFile(dir / "lossy.pbtxt", kLossyTopology);
+  WriteFile(dir / "lossy.pbtxt", topology);
   ASSERT_EQ(Status(std::string("'") + CRANKBACK_SIMRUN + "' " + Quote(dir / "lossy.pbtxt") +
                    " --jobs 2 --trace-calls 40 --trace " + Quote(dir / "t.csv") + " --pcap " +
                    Quote(dir / "t.pcap") + " >/dev/null"),
@@ -434,6 +433,23 @@ TEST(SimrunTrace, TsharkDecodesEveryPacketAsTheTracedSipMessage) {
   ::testing::Test::RecordProperty("simulator_counts", counts.str());
   std::printf("trace: %d messages (%d lost, %d retransmissions; tshark resent %d): %s\n", rows,
               our_lost, our_resent, resent, counts.str().c_str());
+}
+
+TEST(SimrunTrace, TsharkDecodesEveryPacketAsTheTracedSipMessage) {
+  if (Status("command -v tshark >/dev/null 2>&1") != 0) GTEST_SKIP() << "tshark is not on PATH";
+  ExpectTsharkAgrees(kLossyTopology);
+}
+
+// The same with 100rel on every node: reliable 180s with RSeq, PRACKs with
+// RAck, and their 200s, all decoded as what the simulator sent.
+TEST(SimrunTrace, TsharkDecodesReliableProvisionalsAndPracks) {
+  if (Status("command -v tshark >/dev/null 2>&1") != 0) GTEST_SKIP() << "tshark is not on PATH";
+  std::string topology = kLossyTopology;
+  for (size_t at = topology.find("nodes {"); at != std::string::npos;
+       at = topology.find("nodes {", at + 1)) {
+    topology.insert(at + 7, " stack { rel100: REL100_SUPPORTED }");
+  }
+  ExpectTsharkAgrees(topology);
 }
 
 }  // namespace
