@@ -77,8 +77,8 @@ std::optional<LoadError> Outages(const pb::Node& n, const FieldPath& at,
     if (!std::isfinite(o.duration_s()) || o.duration_s() > kMaxSeconds ||
         sim::SecondsToDuration(std::max(o.duration_s(), 0.0)) <= sim::Duration()) {
       return oa.Child(o, "duration_s")
-          .Error("must be > 0 and <= " + Num(kMaxSeconds) + " seconds (got " +
-                 Num(o.duration_s()) + ")");
+          .Error("must be > 0 and <= " + Num(kMaxSeconds) + " seconds (got " + Num(o.duration_s()) +
+                 ")");
     }
     if (!pb::OutageMode_IsValid(o.tcp_mode())) {
       return oa.Child(o, "tcp_mode").Error("unknown outage mode " + std::to_string(o.tcp_mode()));
@@ -86,8 +86,8 @@ std::optional<LoadError> Outages(const pb::Node& n, const FieldPath& at,
     sip::Outage w;
     w.start = sim::SimTime::Zero() + sim::SecondsToDuration(o.start_s());
     w.duration = sim::SecondsToDuration(o.duration_s());
-    w.tcp_mode = o.tcp_mode() == pb::BLACKHOLE ? sip::OutageMode::kBlackhole
-                                               : sip::OutageMode::kRefuse;
+    w.tcp_mode =
+        o.tcp_mode() == pb::BLACKHOLE ? sip::OutageMode::kBlackhole : sip::OutageMode::kRefuse;
     w.udp_icmp_unreachable = o.udp_icmp_unreachable();
     out.push_back(w);
     by_start.push_back(k);

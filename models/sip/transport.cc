@@ -47,7 +47,7 @@ SendResult SipNetwork::Send(sim::NodeId from, sim::NodeId to, Message m) {
   m.from = from;
   m.to = to;
   if (!outages_.empty()) return SendWithOutages(*hop, m);  // the only cost without outages
-  Enter(*hop, m, false);
+  Enter<false>(*hop, m);
   return SendResult::kSent;
 }
 
@@ -66,17 +66,19 @@ SendResult SipNetwork::SendWithOutages(sim::HopId hop, const Message& m) {
       return SendResult::kRefused;
     }
   }
-  Enter(hop, m, true);
+  Enter<true>(hop, m);
   return SendResult::kSent;
 }
 
-void SipNetwork::Enter(sim::HopId hop, const Message& m, bool outages) {
+template <bool kOutages>
+void SipNetwork::Enter(sim::HopId hop, const Message& m) {
   ++counters_.sent;
   if (m.retransmission) ++counters_.retransmissions;
   const sim::Transmission tx = network_.Transmit(hop, engine_.Now());
   // Lost on arrival when the peer is down by then (black hole, silent UDP, or
   // an outage that began while the message was in flight).
-  const bool vanished = outages && !tx.lost && IsDown(m.to, tx.arrival);
+  bool vanished = false;
+  if constexpr (kOutages) vanished = !tx.lost && IsDown(m.to, tx.arrival);
   if (observer_ != nullptr)
     observer_->OnTransmission({engine_.Now(), tx.arrival, tx.lost || vanished, m});
   if (tx.lost) {

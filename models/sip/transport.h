@@ -64,8 +64,8 @@ enum class SendResult : uint8_t {
 // One message entering a link, as an observer sees it.
 struct WireTransmission {
   sim::SimTime sent;
-  sim::SimTime arrival;  // when it reaches `message.to`; meaningless when lost
-  bool lost = false;     // lost on the link, or reached a node that was down
+  sim::SimTime arrival;    // when it reaches `message.to`; meaningless when lost
+  bool lost = false;       // lost on the link, or reached a node that was down
   const Message& message;  // `from` and `to` set
 };
 
@@ -99,8 +99,9 @@ class SipNetwork {
 
  private:
   SendResult SendWithOutages(sim::HopId hop, const Message& m);
-  // Puts `m` on the link; with `outages`, drops it when it reaches a down node.
-  void Enter(sim::HopId hop, const Message& m, bool outages);
+  // Puts `m` on the link; with kOutages, drops it when it reaches a down node.
+  template <bool kOutages>
+  void Enter(sim::HopId hop, const Message& m);
   void Deliver(uint32_t slot);
 
   sim::Engine& engine_;

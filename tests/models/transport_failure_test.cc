@@ -29,11 +29,11 @@
 namespace crankback {
 namespace {
 
+using sim::Duration;
+using sim::SimTime;
 using sip::Message;
 using sip::Method;
 using sip::OutageMode;
-using sim::Duration;
-using sim::SimTime;
 
 constexpr Duration kLatency = Duration::Millis(10);
 
@@ -121,8 +121,13 @@ const DownPeer kDownPeers[] = {
     // N4 (black hole): one INVITE, no retransmission, Timer B at 64*T1: 408.
     {"N4_TcpBlackhole", sim::Transport::kTcp, OutageMode::kBlackhole, false, {0}, 64, 408},
     // N3 over UDP: silence is a timeout after the Timer A schedule (A1) ...
-    {"N3_UdpSilent", sim::Transport::kUdp, OutageMode::kRefuse, false, {0, 1, 3, 7, 15, 31, 63},
-     64, 408},
+    {"N3_UdpSilent",
+     sim::Transport::kUdp,
+     OutageMode::kRefuse,
+     false,
+     {0, 1, 3, 7, 15, 31, 63},
+     64,
+     408},
     // ... and ICMP unreachable a transport error at once.
     {"N3_UdpIcmpUnreachable", sim::Transport::kUdp, OutageMode::kBlackhole, true, {}, 0, 503},
 };
@@ -133,7 +138,8 @@ class PrimaryDown : public ::testing::TestWithParam<std::tuple<DownPeer, int64_t
 
 TEST_P(PrimaryDown, FailsOverWhenTheTransportSays) {
   const auto& [c, t1_ms] = GetParam();
-  const models::ScenarioParams s = TwoRoutes(c.transport, t1_ms, 0.5, {Down(0, 1e4, c.tcp_mode, c.icmp)});
+  const models::ScenarioParams s =
+      TwoRoutes(c.transport, t1_ms, 0.5, {Down(0, 1e4, c.tcp_mode, c.icmp)});
   const models::RunResult run = RunAll(s, policy::Action::kAdvance, 20);
   ASSERT_TRUE(run.violations.empty()) << run.violations.front();
   const uint64_t calls = run.metrics.attempts();
@@ -193,8 +199,8 @@ class OutageWindow : public ::testing::TestWithParam<int64_t> {};
 TEST_P(OutageWindow, N4_CallsDuringTheWindowFailOverCallsAfterItComplete) {
   const int64_t t1_ms = GetParam();
   const SimTime end = At(10);
-  const auto s = TwoRoutes(sim::Transport::kTcp, t1_ms, 2,
-                           {Down(0, 10, OutageMode::kRefuse, false)});
+  const auto s =
+      TwoRoutes(sim::Transport::kTcp, t1_ms, 2, {Down(0, 10, OutageMode::kRefuse, false)});
   const models::RunResult run = RunAll(s, policy::Action::kAdvance, 20);
   ASSERT_TRUE(run.violations.empty()) << run.violations.front();
   uint64_t during = 0, after = 0;
@@ -448,7 +454,7 @@ TEST_P(DownNode, SendsNothingDropsArrivalsAndKeepsItsTimers) {
   net.Invite();
   net.engine.RunUntil(At(back_s) - Duration::Millis(1));
   EXPECT_EQ(net.Expired(*net.server, sip::TimerName::kG), 1u);
-  EXPECT_EQ(net.sip.counters().down_unsent, 2u);  // the 486 and its first retransmission
+  EXPECT_EQ(net.sip.counters().down_unsent, 2u);   // the 486 and its first retransmission
   EXPECT_EQ(net.sip.counters().down_dropped, 1u);  // the INVITE of T1
   EXPECT_EQ(net.sip.counters().refused, 0u);       // a down sender is never refused
   EXPECT_TRUE(net.client->responses.empty());
@@ -471,8 +477,7 @@ std::vector<std::string> Started(const sip::Effects& out) {
   std::vector<std::string> lines;
   for (const sip::Effect& e : out) {
     if (e.kind == sip::Effect::Kind::kTerminated) lines.push_back("terminated");
-    if (e.kind != sip::Effect::Kind::kStartTimer || e.timer == sip::TimerName::kTrying100)
-      continue;
+    if (e.kind != sip::Effect::Kind::kStartTimer || e.timer == sip::TimerName::kTrying100) continue;
     lines.push_back(std::string(sip::TimerNameString(e.timer)) + " " +
                     std::to_string(e.delay.nanos() / 1'000'000));
   }
@@ -515,9 +520,9 @@ TEST_P(TimerMatrix, N1_TimersPerTransport) {
         EXPECT_EQ(a, (Strings{"A " + ms(2 * t1), "A " + ms(4 * t1), "A " + ms(8 * t1),
                               "A " + ms(16 * t1)}));
       }
-      EXPECT_EQ(Started(ict.OnInput(now, rx(inv, 486))),
-                reliable ? Strings{"terminated"}
-                         : Strings{"D " + ms(std::max<int64_t>(32000, 64 * t1))});
+      EXPECT_EQ(
+          Started(ict.OnInput(now, rx(inv, 486))),
+          reliable ? Strings{"terminated"} : Strings{"D " + ms(std::max<int64_t>(32000, 64 * t1))});
     }
     {  // M
       sip::ClientInviteTransaction ict(p, reliable, inv);

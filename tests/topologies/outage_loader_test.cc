@@ -76,9 +76,8 @@ constexpr BadOutage kBadOutages[] = {
      R"(nodes["carrier_a"].outages[0].duration_s)", "must be > 0 and <= 1e+08 seconds (got 0)"},
     {"MissingDuration", "  outages {  # no duration\n    start_s: 1\n  }\n", "# no duration",
      R"(nodes["carrier_a"].outages[0].duration_s)", "must be > 0 and <= 1e+08 seconds (got 0)"},
-    {"NegativeDuration", "  outages {\n    start_s: 1\n    duration_s: -2\n  }\n",
-     "duration_s: -2", R"(nodes["carrier_a"].outages[0].duration_s)",
-     "must be > 0 and <= 1e+08 seconds (got -2)"},
+    {"NegativeDuration", "  outages {\n    start_s: 1\n    duration_s: -2\n  }\n", "duration_s: -2",
+     R"(nodes["carrier_a"].outages[0].duration_s)", "must be > 0 and <= 1e+08 seconds (got -2)"},
     {"NanDuration", "  outages {\n    start_s: 1\n    duration_s: nan\n  }\n", "duration_s: nan",
      R"(nodes["carrier_a"].outages[0].duration_s)", "must be > 0 and <= 1e+08 seconds (got nan)"},
     {"InfiniteDuration", "  outages {\n    start_s: 1\n    duration_s: inf\n  }\n",
@@ -125,8 +124,7 @@ TEST(OutageLoaderTest, OutagesReachTheRun) {
   const Study& study = loaded.value();
   const models::RunSpec spec{7, 0, sim::SimTime::Zero() + sim::Duration::Seconds(300),
                              sim::SimTime::Zero()};
-  const models::RunResult run =
-      models::RunSimulation(study.scenario, study.policies.at(0), spec);
+  const models::RunResult run = models::RunSimulation(study.scenario, study.policies.at(0), spec);
   ASSERT_TRUE(run.violations.empty()) << run.violations.front();
   ASSERT_GT(run.metrics.attempts(), 100u);
   EXPECT_EQ(run.nodes[2].counters.invites, 0u);  // carrier_a
