@@ -188,147 +188,8 @@ void Endpoint::PassResponseUp(ClientTx& tx, const Message& response) {
       return;
     }
   }
-  if (auto own = reinvites_.find(response.call_id);
-      own != reinvites_.end() && own->second.request.cseq == response.cseq) {
-    if (response.status == 491) {  // G3: retry after the back-off, as a new transaction
-      const uint64_t call_id = response.call_id;
-      const bool owner = (call_id >> 40) == uint64_t{id_} + 1;  // we made the Call-ID
-      const uint64_t steps = owner ? 210 + random_.NextBelow(191) : random_.NextBelow(201);
-      own->second.backing_off = true;
-      own->second.retry =
-          engine().ScheduleIn(sim::Duration::Millis(10 * static_cast<int64_t>(steps)),
-                              [this, call_id] { OnGlareRetry(call_id); });
-      return;
-    }
-    const Message request = own->second.request;
-    const sim::NodeId peer = own->second.peer;
-    reinvites_.erase(own);
-    if (response.status < 300) {
-      Message ack =
-          Message::Request(Method::kAck, request.call_id, request.cseq, request.origin_call);
-      ack.in_dialog = true;
-      ack.destination = request.destination;
-      SendAck(peer, ack);
-    }
-    if (!sessions_.empty() && sessions_.count(response.call_id) != 0) {
-      SessionRefreshed(response);
-      return;
-    }
-  }
+  if (!reinvites_.empty() && OnReInviteFinal(response)) return;
   OnResponse(response);
-}
-
-// ---------------------------------------------------------- session timer ----
-
-void Endpoint::StartSessionTimer(const Message& invite, sim::NodeId peer, bool refresher) {
-  if (invite.session_expires_s <= 0) return;
-  Session& s = sessions_[invite.call_id];
-  engine().Cancel(s.timer);
-  s.peer = peer;
-  s.refresher = refresher;
-  s.interval = sim::Duration::Seconds(invite.session_expires_s);
-  s.refresh = Message::Request(Method::kInvite, invite.call_id, 0, invite.origin_call);
-  s.refresh.destination = invite.destination;
-  s.refresh.session_expires_s = invite.session_expires_s;
-  ArmSession(invite.call_id, s);
-}
-
-void Endpoint::StopSessionTimer(uint64_t call_id) {
-  if (sessions_.empty()) return;
-  auto it = sessions_.find(call_id);
-  if (it == sessions_.end()) return;
-  engine().Cancel(it->second.timer);
-  sessions_.erase(it);
-}
-
-// RFC 4028 section 10: the refresher at SE/2; the other end gives up at
-// SE - min(32 s, SE/3) when no refresh came.
-void Endpoint::ArmSession(uint64_t call_id, Session& s) {
-  const sim::Duration at = s.refresher
-                               ? s.interval / 2
-                               : s.interval - std::min(sim::Duration::Seconds(32), s.interval / 3);
-  s.timer = engine().ScheduleIn(at, [this, call_id] { OnSessionTimer(call_id); });
-}
-
-void Endpoint::OnSessionTimer(uint64_t call_id) {
-  auto it = sessions_.find(call_id);
-  if (it == sessions_.end()) return;
-  Session& s = it->second;
-  if (s.refresher) {
-    Message refresh = s.refresh;
-    refresh.cseq = NextCseq(call_id);
-    if (SendReInvite(s.peer, refresh)) return;  // SessionRefreshed() re-arms it
-    ArmSession(call_id, s);  // G1: an INVITE of the dialog is in progress; try next time
-    return;
-  }
-  sessions_.erase(it);
-  OnSessionExpired(call_id);
-}
-
-// The outcome of our refresh: a 2xx re-arms the timer; anything else ends the
-// session (G6: 481, 408 or a timeout; any other failure as well, since the
-// peer will give up on the session without a refresh).
-void Endpoint::SessionRefreshed(const Message& response) {
-  auto it = sessions_.find(response.call_id);
-  if (it == sessions_.end()) return;
-  if (response.status >= 200 && response.status < 300) {
-    ArmSession(response.call_id, it->second);
-    return;
-  }
-  sessions_.erase(it);
-  OnSessionExpired(response.call_id);
-}
-
-// R7: PRACK each reliable 1xx in RSeq order; a repeat or a gap is discarded.
-// A stack without 100rel takes it as a plain 1xx (and never PRACKs).
-bool Endpoint::AcceptReliable(ClientTx& tx, const Message& provisional) {
-  if (timers_.rel100 == Rel100::kNone) return true;
-  if (tx.last_rseq != 0 && provisional.rseq != tx.last_rseq + 1) return false;
-  tx.last_rseq = provisional.rseq;
-  Message prack = Message::Request(Method::kPrack, provisional.call_id,
-                                   NextCseq(provisional.call_id), provisional.origin_call);
-  prack.in_dialog = true;
-  prack.destination = provisional.destination;
-  prack.rack_rseq = provisional.rseq;
-  prack.rack_cseq = provisional.cseq;
-  SendRequest(tx.peer, prack);  // the maps are node-based: `tx` stays valid
-  return true;
-}
-
-bool Endpoint::SendReInvite(sim::NodeId to, const Message& reinvite) {
-  const uint64_t call_id = reinvite.call_id;
-  if (reinvites_.count(call_id) != 0 || inbound_reinvites_.count(call_id) != 0) return false;
-  Message m = reinvite;
-  m.in_dialog = true;
-  reinvites_[call_id] = ReInvite{m, to, false, {}};
-  SendRequest(to, m);
-  return true;
-}
-
-void Endpoint::OnGlareRetry(uint64_t call_id) {
-  auto it = reinvites_.find(call_id);
-  if (it == reinvites_.end()) return;
-  ReInvite& own = it->second;
-  if (inbound_reinvites_.count(call_id) != 0) {  // G1: the peer's INVITE is still open
-    own.retry = engine().ScheduleIn(
-        sim::Duration::Millis(10 * static_cast<int64_t>(1 + random_.NextBelow(200))),
-        [this, call_id] { OnGlareRetry(call_id); });
-    return;
-  }
-  own.backing_off = false;
-  own.request.cseq = NextCseq(call_id);
-  own.request.retransmission = false;
-  const Message m = own.request;
-  SendRequest(own.peer, m);
-}
-
-bool Endpoint::ForgetReInvite(const Message& m) {
-  if (m.method != Method::kInvite || !m.in_dialog || reinvites_.empty()) return false;
-  auto it = reinvites_.find(m.call_id);
-  if (it == reinvites_.end() || it->second.request.cseq != m.cseq) return false;
-  engine().Cancel(it->second.retry);
-  reinvites_.erase(it);
-  return true;
 }
 
 void Endpoint::SendAck(sim::NodeId to, const Message& ack) {
@@ -427,26 +288,7 @@ void Endpoint::PassRequestUp(const Message& request) {
     SendResponse(required);
     return;
   }
-  if (request.in_dialog) {
-    if (auto own = reinvites_.find(request.call_id);
-        own != reinvites_.end() && !own->second.backing_off) {
-      SendResponse(Message::ResponseTo(request, 491));  // G2: glare with our own re-INVITE
-      return;
-    }
-    if (auto earlier = inbound_reinvites_.find(request.call_id);
-        earlier != inbound_reinvites_.end() && earlier->second < request.cseq) {
-      Message later = Message::ResponseTo(request, 500);  // G4: the earlier one is unanswered
-      later.retry_after_s = static_cast<int32_t>(random_.NextBelow(11));
-      SendResponse(later);
-      return;
-    }
-    inbound_reinvites_[request.call_id] = request.cseq;
-    if (auto session = sessions_.find(request.call_id);
-        session != sessions_.end() && !session->second.refresher) {
-      engine().Cancel(session->second.timer);  // refreshed: the expiry starts over
-      ArmSession(request.call_id, session->second);
-    }
-  }
+  if (request.in_dialog && !AcceptInDialogInvite(request)) return;
   OnRequest(request);
 }
 
@@ -468,32 +310,6 @@ void Endpoint::OnCancelRequest(const Message& cancel) {
   }
   SendResponse(Message::ResponseTo(cancel, code));
   if (pass) OnRequest(cancel);  // the node answers the INVITE with 487
-}
-
-// R4: a PRACK matching the outstanding reliable 1xx stops its retransmission
-// and releases what waited for it; anything else gets 481.
-void Endpoint::OnPrack(const Message& prack) {
-  const Key invite{prack.call_id, prack.rack_cseq, Method::kInvite};
-  auto it = provisionals_.find(invite);
-  const bool match =
-      it != provisionals_.end() && it->second.awaiting && it->second.sent.rseq == prack.rack_rseq;
-  SendResponse(Message::ResponseTo(prack, match ? 200 : 481));
-  if (!match) return;
-  Provisional& p = it->second;
-  engine().Cancel(p.retransmit);
-  engine().Cancel(p.give_up);
-  p.awaiting = false;
-  if (p.final_sent) {
-    provisionals_.erase(it);
-    return;
-  }
-  while (true) {  // what waited goes out in order; a reliable 1xx waits again
-    auto r = provisionals_.find(invite);
-    if (r == provisionals_.end() || r->second.awaiting || r->second.queued.empty()) return;
-    const Message next = r->second.queued.front();
-    r->second.queued.erase(r->second.queued.begin());
-    SendResponse(next);
-  }
 }
 
 void Endpoint::SendResponse(const Message& response) {
@@ -535,24 +351,6 @@ void Endpoint::SendResponse(const Message& response) {
     }
   }
   SendOnTransaction(key, tx, response);
-}
-
-// R2, R3: RSeq starts anywhere in [1, 2^31 - 1] and counts up by one; the 1xx
-// is resent at T1, 2*T1, 4*T1, ... (no T2 cap) until its PRACK.
-void Endpoint::SendReliable(const Key& key, ServerTx& tx, const Message& provisional) {
-  auto [it, fresh] = provisionals_.try_emplace(key);
-  Provisional& p = it->second;
-  Message m = provisional;
-  m.rseq = fresh ? static_cast<uint32_t>(1 + random_.NextBelow(0x7fffffffu)) : p.sent.rseq + 1;
-  p.sent = m;
-  p.peer = tx.peer;
-  p.awaiting = true;
-  p.interval = timers_.reliable_provisional_first_retry_at_2t1 ? 2 * timers_.t1 : timers_.t1;
-  p.retransmit =
-      engine().ScheduleIn(p.interval, [this, key] { OnCoreTimer(key, CoreTimer::kRetransmit1xx); });
-  p.give_up = engine().ScheduleIn(timers_.ReliableProvisionalTimeout(),
-                                  [this, key] { OnCoreTimer(key, CoreTimer::kGiveUp1xx); });
-  SendOnTransaction(key, tx, m);
 }
 
 void Endpoint::SendOnTransaction(const Key& key, ServerTx& tx, const Message& response) {
@@ -626,44 +424,6 @@ void Endpoint::OnCoreTimer(Key key, CoreTimer which) {
   a.interval = std::min(a.interval * 2, timers_.t2);
   a.retransmit =
       engine().ScheduleIn(a.interval, [this, key] { OnCoreTimer(key, CoreTimer::kRetransmit2xx); });
-}
-
-}  // namespace crankback::sip
-
-namespace crankback::sip {
-
-void Endpoint::OnProvisionalTimer(Key key, CoreTimer which) {
-  auto it = provisionals_.find(key);
-  if (it == provisionals_.end()) return;
-  Provisional& p = it->second;
-  if (which == CoreTimer::kGiveUp1xx) {
-    engine().Cancel(p.retransmit);
-    const bool unanswered = p.awaiting && !p.final_sent;
-    provisionals_.erase(it);
-    if (!unanswered) return;
-    auto tx = servers_.find(key);
-    if (tx == servers_.end()) return;
-    // R3: no PRACK in 64*T1: the INVITE is rejected with the profile's 5xx.
-    Message give_up =
-        Message::ResponseTo(std::get<ServerInviteTransaction>(tx->second.machine).request(),
-                            timers_.reliable_provisional_give_up_code);
-    give_up.truth.cause = Cause::kTimeout;
-    give_up.to = tx->second.peer;
-    SendOnTransaction(key, tx->second, give_up);
-    OnAckTimeout(give_up);
-    return;
-  }
-  if (!p.awaiting || p.final_sent) return;
-  Message again = p.sent;
-  again.retransmission = true;
-  p.interval = p.interval * 2;
-  p.retransmit =
-      engine().ScheduleIn(p.interval, [this, key] { OnCoreTimer(key, CoreTimer::kRetransmit1xx); });
-  if (auto tx = servers_.find(key); tx != servers_.end()) {
-    SendOnTransaction(key, tx->second, again);
-  } else {
-    Transmit(p.peer, again);
-  }
 }
 
 }  // namespace crankback::sip

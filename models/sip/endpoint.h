@@ -185,6 +185,8 @@ class Endpoint {
   void OnPrack(const Message& prack);
   void SendReliable(const Key& key, ServerTx& tx, const Message& provisional);
   void SendOnTransaction(const Key& key, ServerTx& tx, const Message& response);
+  bool OnReInviteFinal(const Message& response);
+  bool AcceptInDialogInvite(const Message& request);
   void OnGlareRetry(uint64_t call_id);
   bool ForgetReInvite(const Message& m);
   void CancelCleanup(const Key& invite_key);

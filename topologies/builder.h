@@ -1,0 +1,74 @@
+// The loader's internals, shared by its files: loader.cc (the network, traffic
+// and experiment) and policy_param.cc (dialects and cause-mapping policies).
+// Nothing outside topologies/ includes this.
+//
+//   Builder b(simulation, FieldPath(file_name, locations));
+//   Loaded<Study> study = b.Build();   // the first error, or the whole study
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "topologies/field_path.h"
+#include "topologies/loader.h"
+#include "topologies/simrun.pb.h"
+
+namespace crankback::topologies::loader_internal {
+
+using google::protobuf::Message;
+
+inline constexpr int64_t kMaxSessions = 10'000'000;
+inline constexpr double kMaxCallsPerSecond = 1e6;
+inline constexpr double kMaxSeconds = 1e8;
+inline constexpr double kMaxCallsPerRun = 2e9;
+inline constexpr int kMaxReplications = 1'000'000;
+inline constexpr size_t kMaxRoutes = 255;
+
+// `v` as the error messages print it.
+std::string Num(double v);
+
+// Validation and conversion, one function per message; each returns the first error.
+class Builder {
+ public:
+  Builder(const pb::Simulation& sim, FieldPath root) : sim_(sim), root_(std::move(root)) {}
+
+  Loaded<Study> Build();
+
+ private:
+  using Error = std::optional<LoadError>;
+
+  Error Nodes();
+  Error Links();
+  Error Dialects();
+  Error Sbc(uint32_t node, const pb::Sbc& sbc, const FieldPath& at);
+  Error Carrier(uint32_t node, const pb::Carrier& c, const FieldPath& at,
+                nodes::CarrierParams& out);
+  Error Traffic();
+  Error Policies();
+  Error Experiment();
+  Error ResolveDialect(const std::string& name, const FieldPath& at, uint32_t& out);
+  Error NodeRef(const std::string& name, const FieldPath& at, uint32_t& out) const;
+  Error Sessions(int64_t v, const FieldPath& at, uint32_t& out) const;
+  Error Rule(const pb::CauseRule& r, const FieldPath& at, policy::CauseRule& out) const;
+  Error Rules(const google::protobuf::RepeatedPtrField<pb::CauseRule>& rules, const Message& parent,
+              const FieldPath& at, std::vector<policy::CauseRule>& out) const;
+  Error ScopedNaps(const std::string& sbc, const std::string& nap, const FieldPath& sbc_at,
+                   const FieldPath& nap_at, std::vector<std::pair<uint32_t, uint32_t>>& out) const;
+  bool Linked(uint32_t a, uint32_t b) const {
+    return links_.count({std::min(a, b), std::max(a, b)}) != 0;
+  }
+
+  const pb::Simulation& sim_;
+  FieldPath root_;
+  Study study_;
+  std::map<std::string, uint32_t> node_index_;
+  std::set<std::pair<uint32_t, uint32_t>> links_;
+  std::map<std::string, uint32_t> dialect_index_;
+  std::map<std::string, uint32_t> destination_index_;
+  std::vector<std::vector<std::string>> carrier_prefixes_;  // per node
+};
+
+}  // namespace crankback::topologies::loader_internal
