@@ -34,6 +34,8 @@ RunResult RunSimulation(const ScenarioParams& scenario, const policy::CauseMap& 
   std::vector<std::unique_ptr<nodes::UserAgent>> agents;
   std::vector<std::unique_ptr<nodes::Sbc>> sbcs;
   std::vector<std::unique_ptr<nodes::Carrier>> carriers;
+  std::vector<std::unique_ptr<nodes::Proxy>> proxies;
+  std::vector<std::unique_ptr<nodes::FraudScorer>> scorers;
   for (uint32_t i = 0; i < scenario.nodes.size(); ++i) {
     const nodes::NodeContext ctx{
         sip, rng, result.metrics, scenario.dialects, policy, scenario.nodes[i].timers};
@@ -52,6 +54,12 @@ RunResult RunSimulation(const ScenarioParams& scenario, const policy::CauseMap& 
             [&](const nodes::CarrierParams& p) {
               carriers.push_back(
                   std::make_unique<nodes::Carrier>(ctx, i, scenario.nodes[i].name, p));
+            },
+            [&](const nodes::ProxyParams& p) {
+              proxies.push_back(std::make_unique<nodes::Proxy>(ctx, i, p));
+            },
+            [&](const nodes::FraudScorerParams& p) {
+              scorers.push_back(std::make_unique<nodes::FraudScorer>(ctx, i, p));
             },
         },
         scenario.nodes[i].kind);
@@ -81,11 +89,21 @@ RunResult RunSimulation(const ScenarioParams& scenario, const policy::CauseMap& 
     check(c->open_transactions() == 0, network.NodeName(c->id()) + ": transactions still open");
   }
 
+  for (const auto& p : proxies) {
+    check(p->active_calls() == 0, network.NodeName(p->id()) + ": calls still active at the end");
+    check(p->open_transactions() == 0, network.NodeName(p->id()) + ": transactions still open");
+  }
+  for (const auto& s : scorers) {
+    check(s->open_transactions() == 0, network.NodeName(s->id()) + ": transactions still open");
+  }
+
   result.nodes.resize(scenario.nodes.size());
   for (uint32_t i = 0; i < scenario.nodes.size(); ++i)
     result.nodes[i].name = scenario.nodes[i].name;
   for (const auto& s : sbcs) result.nodes[s->id()].counters = s->counters();
   for (const auto& c : carriers) result.nodes[c->id()].counters = c->counters();
+  for (const auto& p : proxies) result.nodes[p->id()].counters = p->counters();
+  for (const auto& s : scorers) result.nodes[s->id()].counters = s->counters();
   result.transport = sip.counters();
   result.events = engine.executed();
   result.finished = engine.Now();

@@ -15,7 +15,9 @@
 
 #include "models/metrics/call_outcome.h"
 #include "models/nodes/carrier.h"
+#include "models/nodes/fraud_scorer.h"
 #include "models/nodes/node_context.h"
+#include "models/nodes/proxy.h"
 #include "models/nodes/sbc.h"
 #include "models/nodes/user_agent.h"
 #include "models/policy/cause_map.h"
@@ -31,7 +33,9 @@ struct UserAgentParams {};
 
 struct NodeParams {
   std::string name;
-  std::variant<UserAgentParams, nodes::SbcParams, nodes::CarrierParams> kind;
+  std::variant<UserAgentParams, nodes::SbcParams, nodes::CarrierParams, nodes::ProxyParams,
+               nodes::FraudScorerParams>
+      kind;
   sip::TimerProfile timers = sip::Rfc3261Profile();  // the node's SIP stack
   std::vector<sip::Outage> outages = {};             // when it is cut off; no overlaps
 };

@@ -1,5 +1,7 @@
 // The loader's internals, shared by its files: loader.cc (the network, traffic
-// and experiment) and policy_param.cc (dialects and cause-mapping policies).
+// and experiment), policy_param.cc (dialects and cause-mapping policies), and
+// one file per node kind with parameters of its own (carrier_param.cc,
+// proxy_param.cc, fraud_param.cc).
 // Nothing outside topologies/ includes this.
 //
 //   Builder b(simulation, FieldPath(file_name, locations));
@@ -46,6 +48,9 @@ class Builder {
   Error Sbc(uint32_t node, const pb::Sbc& sbc, const FieldPath& at);
   Error Carrier(uint32_t node, const pb::Carrier& c, const FieldPath& at,
                 nodes::CarrierParams& out);
+  Error Proxy(uint32_t node, const pb::Proxy& p, const FieldPath& at, nodes::ProxyParams& out);
+  Error FraudScorer(uint32_t node, const pb::FraudScorer& f, const FieldPath& at,
+                    nodes::FraudScorerParams& out);
   Error Traffic();
   Error Policies();
   Error Experiment();

@@ -73,6 +73,14 @@ Loaded<Study> Builder::Build() {
       nodes::CarrierParams c;
       if (Error e = Carrier(i, n.carrier(), at.Child(n, "carrier"), c)) return *e;
       kind = c;
+    } else if (n.has_proxy()) {
+      nodes::ProxyParams p;
+      if (Error e = Proxy(i, n.proxy(), at.Child(n, "proxy"), p)) return *e;
+      kind = p;
+    } else if (n.has_fraud_scorer()) {
+      nodes::FraudScorerParams f;
+      if (Error e = FraudScorer(i, n.fraud_scorer(), at.Child(n, "fraud_scorer"), f)) return *e;
+      kind = f;
     }
   }
   for (Error e : {Traffic(), Policies(), Experiment()}) {
@@ -120,7 +128,7 @@ Builder::Error Builder::Nodes() {
       return at.Child(n, "name").Error("duplicate node name \"" + n.name() + "\"");
     }
     if (n.kind_case() == pb::Node::KIND_NOT_SET) {
-      return at.Error("a node needs a kind: user_agent, sbc or carrier");
+      return at.Error("a node needs a kind: user_agent, sbc, carrier, proxy or fraud_scorer");
     }
     models::NodeParams params{n.name(), models::UserAgentParams{}, {}};
     if (auto e = ToTimerProfile(n.stack(), at.Child(n, "stack"), params.timers)) return e;
@@ -211,48 +219,6 @@ Builder::Error Builder::Sbc(uint32_t node, const pb::Sbc& sbc, const FieldPath& 
   return std::nullopt;
 }
 
-Builder::Error Builder::Carrier(uint32_t node, const pb::Carrier& c, const FieldPath& at,
-                                nodes::CarrierParams& out) {
-  if (Error e = Sessions(c.max_sessions(), at.Child(c, "max_sessions"), out.max_sessions)) return e;
-  if (Error e = ResolveDialect(c.dialect(), at.Child(c, "dialect"), out.dialect)) return e;
-  if (c.has_ring_time()) {
-    if (auto e = ToDistribution(c.ring_time(), at.Child(c, "ring_time"), out.ring_time)) return e;
-  }
-  const auto probability = [&](double v, const char* field) -> Error {
-    if (std::isfinite(v) && v >= 0 && v <= 1) return std::nullopt;
-    return at.Child(c, field).Error("must be a probability in [0, 1] (got " + Num(v) + ")");
-  };
-  if (Error e = probability(c.busy_probability(), "busy_probability")) return e;
-  if (Error e = probability(c.decline_probability(), "decline_probability")) return e;
-  if (c.busy_probability() + c.decline_probability() > 1) {
-    return at.Child(c, "decline_probability")
-        .Error("busy_probability + decline_probability must be <= 1");
-  }
-  out.busy_probability = c.busy_probability();
-  out.decline_probability = c.decline_probability();
-  if (c.has_answer_probability()) {
-    if (Error e = probability(c.answer_probability(), "answer_probability")) return e;
-    out.answer_probability = c.answer_probability();
-  }
-  if (c.has_no_answer_timeout_s()) {
-    const double v = c.no_answer_timeout_s();
-    if (!std::isfinite(v) || v < 0 || v > 86400) {
-      return at.Child(c, "no_answer_timeout_s")
-          .Error("must be in 0..86400 seconds (0 = none; got " + Num(v) + ")");
-    }
-    out.no_answer_timeout = sim::SecondsToDuration(v);
-  }
-  if (out.answer_probability < 1 && out.no_answer_timeout == sim::Duration()) {
-    return at.Child(c, "no_answer_timeout_s")
-        .Error("unanswered calls need a no-answer timer when answer_probability < 1");
-  }
-  for (int k = 0; k < c.prefixes_size(); ++k) {
-    if (c.prefixes(k).empty()) return at.Child(c, "prefixes", k).Error("a prefix is not empty");
-    carrier_prefixes_[node].push_back(c.prefixes(k));
-  }
-  return std::nullopt;
-}
-
 Builder::Error Builder::Traffic() {
   std::set<std::string> names;
   for (int i = 0; i < sim_.traffic_size(); ++i) {
@@ -281,8 +247,8 @@ Builder::Error Builder::Traffic() {
         return at.Child(t, "via").Error(
             "SBC \"" + t.via() + "\" has no NAP with routes whose peer is \"" + t.origin() + "\"");
       }
-    } else if (!sim_.nodes(p.via).has_carrier()) {
-      return at.Child(t, "via").Error("\"" + t.via() + "\" is neither an sbc nor a carrier");
+    } else if (!sim_.nodes(p.via).has_carrier() && !sim_.nodes(p.via).has_proxy()) {
+      return at.Child(t, "via").Error("\"" + t.via() + "\" is not an sbc, a carrier or a proxy");
     }
     const double rate = t.calls_per_second();
     if (!std::isfinite(rate) || rate <= 0 || rate > kMaxCallsPerSecond) {

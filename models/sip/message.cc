@@ -38,6 +38,18 @@ const char* CauseName(Cause c) {
       return "no_answer";
     case Cause::kDeclined:
       return "declined";
+    case Cause::kCpsLimit:
+      return "cps_limit";
+    case Cause::kOverload:
+      return "overload";
+    case Cause::kServerFault:
+      return "server_fault";
+    case Cause::kFraudBlock:
+      return "fraud_block";
+    case Cause::kCodecMismatch:
+      return "codec_mismatch";
+    case Cause::kRouteTimeout:
+      return "route_timeout";
   }
   return "?";
 }
@@ -47,6 +59,11 @@ bool IsRouteLocal(Cause c) {
     case Cause::kCapacity:
     case Cause::kTimeout:
     case Cause::kUnreachable:
+    case Cause::kCpsLimit:
+    case Cause::kOverload:
+    case Cause::kServerFault:
+    case Cause::kCodecMismatch:
+    case Cause::kRouteTimeout:
       return true;
     case Cause::kNone:
     case Cause::kUnallocated:
@@ -54,6 +71,7 @@ bool IsRouteLocal(Cause c) {
     case Cause::kUserBusy:
     case Cause::kNoAnswer:
     case Cause::kDeclined:
+    case Cause::kFraudBlock:
       return false;
   }
   return false;

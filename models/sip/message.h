@@ -26,14 +26,20 @@ enum class Rel100 : uint8_t { kNone, kSupported, kRequired };
 // Why a call really failed, whatever code a node chose to say it with.
 enum class Cause : uint8_t {
   kNone,
-  kCapacity,     // sessions or channels exhausted at a node
-  kUnallocated,  // number not served by the node
-  kTimeout,      // no final response in time (Timer B) or no ACK
-  kNoRoute,      // the SBC has no route (left) for the call
-  kUnreachable,  // transport error: connection refused, node down
-  kUserBusy,     // the callee was busy
-  kNoAnswer,     // the callee did not answer in time
-  kDeclined,     // the callee rejected the call
+  kCapacity,       // sessions or channels exhausted at a node
+  kUnallocated,    // number not served by the node
+  kTimeout,        // no final response in time (Timer B) or no ACK
+  kNoRoute,        // the SBC has no route (left) for the call
+  kUnreachable,    // transport error: connection refused, node down
+  kUserBusy,       // the callee was busy
+  kNoAnswer,       // the callee did not answer in time
+  kDeclined,       // the callee rejected the call
+  kCpsLimit,       // call attempts arrived faster than a node admits
+  kOverload,       // a node's processing was saturated
+  kServerFault,    // an internal failure of a node
+  kFraudBlock,     // a fraud scorer (or control) blocked the call
+  kCodecMismatch,  // no codec in common with the offer
+  kRouteTimeout,   // an SBC's route-retry timer ran out on every route it tried
 };
 const char* CauseName(Cause c);
 // True when the cause belongs to one route, so another route might succeed.
@@ -43,6 +49,7 @@ struct GroundTruth {
   Cause cause = Cause::kNone;
   uint8_t routes_tried = 0;
   uint8_t routes_untried = 0;  // routes of the SBC's list still untried when it gave up
+  bool fraud = false;          // the call is fraudulent: set by its user agent, kept on every leg
 };
 
 struct Message {
@@ -55,6 +62,7 @@ struct Message {
   uint32_t destination = 0;   // index of the dialled number (Request-URI) in the scenario
   int16_t reason_q850 = 0;    // Reason: Q.850;cause=N, 0 = absent
   int32_t retry_after_s = 0;  // 0 = absent
+  int32_t contact = -1;       // a 3xx's Contact: the node index it names; -1 = none
   Rel100 rel100 = Rel100::kNone;
   bool in_dialog = false;  // carries the To tag: BYE, PRACK, ACK of a 2xx, a re-INVITE
   uint32_t rseq = 0;       // a reliable 1xx's RSeq (RFC 3262); 0 = sent unreliably
