@@ -45,10 +45,18 @@ std::string FormatTable(const topologies::ReportData& r) {
      << (r.replications == 1 ? "" : "s") << " of " << r.duration_s << " s offered traffic (warm-up "
      << r.warmup_s << " s); means per replication with 95% confidence intervals\n\n";
   size_t name_width = 8;
-  for (const auto& p : r.policies) name_width = std::max(name_width, p.policy.size() + 2);
+  bool fraud = false;  // the study has fraud traffic or a scorer: show the fraud columns
+  for (const auto& p : r.policies) {
+    name_width = std::max(name_width, p.policy.size() + 2);
+    fraud = fraud || p.fraud.has_value();
+  }
   os << Pad("policy", name_width) << Pad("attempts", 20) << Pad("answered", 20)
-     << Pad("completion %", 18) << Pad("failed", 18) << Pad("retryable", 16)
-     << "failures by final code\n";
+     << Pad("completion %", 18) << Pad("failed", 18) << Pad("retryable", 16);
+  if (fraud) {
+    os << Pad("fraud calls", 16) << Pad("fraud answered", 16) << Pad("fraud minutes", 20)
+       << Pad("clean blocked", 16);
+  }
+  os << "failures by final code\n";
   for (const auto& p : r.policies) {
     std::string codes;
     for (const auto& [code, e] : p.failures) {
@@ -57,11 +65,20 @@ std::string FormatTable(const topologies::ReportData& r) {
     }
     os << Pad(p.policy, name_width) << Pad(PlusMinus(p.attempts, 1, 1), 20)
        << Pad(PlusMinus(p.answered, 1, 1), 20) << Pad(PlusMinus(p.completion, 100, 2), 18)
-       << Pad(PlusMinus(p.failed, 1, 1), 18) << Pad(PlusMinus(p.failed_retryable, 1, 1), 16)
-       << (codes.empty() ? "-" : codes) << "\n";
+       << Pad(PlusMinus(p.failed, 1, 1), 18) << Pad(PlusMinus(p.failed_retryable, 1, 1), 16);
+    if (fraud) {
+      const topologies::FraudFigures f = p.fraud.value_or(topologies::FraudFigures{});
+      os << Pad(PlusMinus(f.attempts, 1, 1), 16) << Pad(PlusMinus(f.answered, 1, 1), 16)
+         << Pad(PlusMinus(f.minutes, 1, 1), 20) << Pad(PlusMinus(f.clean_blocked, 1, 1), 16);
+    }
+    os << (codes.empty() ? "-" : codes) << "\n";
   }
   os << "\nretryable: failed at the caller although the true cause was local to one route\n"
         "           (capacity, timeout) and the SBC had an untried route left.\n";
+  if (fraud) {
+    os << "fraud minutes: answered minutes of fraudulent calls (ground truth), the leakage.\n"
+          "clean blocked: clean calls that failed because a fraud scorer flagged them.\n";
+  }
   return os.str();
 }
 
@@ -76,6 +93,12 @@ std::string FormatCsv(const topologies::ReportData& r) {
     CsvRow(os, p.policy, "failed", p.failed);
     CsvRow(os, p.policy, "abandoned", p.abandoned);
     CsvRow(os, p.policy, "failed_retryable", p.failed_retryable);
+    if (p.fraud) {
+      CsvRow(os, p.policy, "fraud_attempts", p.fraud->attempts);
+      CsvRow(os, p.policy, "fraud_answered", p.fraud->answered);
+      CsvRow(os, p.policy, "fraud_minutes", p.fraud->minutes);
+      CsvRow(os, p.policy, "clean_blocked", p.fraud->clean_blocked);
+    }
     for (const auto& [code, e] : p.failures)
       CsvRow(os, p.policy, "failed_" + std::to_string(code), e);
   }

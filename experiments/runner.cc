@@ -47,6 +47,28 @@ topologies::Estimate Estimate(const std::vector<double>& values) {
   return {ci.mean, ci.low(), ci.high(), static_cast<int>(w.count())};
 }
 
+// Fraudulent traffic or a fraud scorer: the report shows fraud figures.
+bool HasFraud(const topologies::Study& study) {
+  for (const auto& t : study.scenario.traffic) {
+    if (t.fraud) return true;
+  }
+  for (const auto& n : study.scenario.nodes) {
+    if (std::holds_alternative<nodes::FraudScorerParams>(n.kind)) return true;
+  }
+  return false;
+}
+
+topologies::FraudFigures FoldFraud(const std::vector<models::RunResult>& runs) {
+  std::vector<double> attempts, answered, minutes, clean_blocked;
+  for (const models::RunResult& r : runs) {
+    attempts.push_back(static_cast<double>(r.metrics.fraud_attempts()));
+    answered.push_back(static_cast<double>(r.metrics.fraud_answered()));
+    minutes.push_back(r.metrics.fraud_seconds() / 60);
+    clean_blocked.push_back(static_cast<double>(r.metrics.clean_blocked()));
+  }
+  return {Estimate(attempts), Estimate(answered), Estimate(minutes), Estimate(clean_blocked)};
+}
+
 }  // namespace
 
 topologies::ReportData Summarize(const topologies::Study& study, const RunTable& runs,
@@ -87,6 +109,7 @@ topologies::ReportData Summarize(const topologies::Study& study, const RunTable&
       }
       out.failures.emplace_back(code, Estimate(counts));
     }
+    if (HasFraud(study)) out.fraud = FoldFraud(runs[p]);
     report.policies.push_back(std::move(out));
   }
   return report;

@@ -3,6 +3,7 @@
 //
 //   simrun topologies/default.pbtxt --replications 20 --jobs 2 --format json --out results/
 //   simrun topologies/default.pbtxt --trace calls.csv --pcap calls.pcap --trace-calls 5
+//   simrun topologies/default.pbtxt --explain 17 --policy advance-on-5xx
 //
 // Exit status: 0 done, 2 bad input (nothing is written), 1 internal error.
 #include <CLI/CLI.hpp>
@@ -10,6 +11,7 @@
 #include <iostream>
 #include <thread>
 
+#include "experiments/explain.h"
 #include "experiments/report.h"
 #include "experiments/runner.h"
 #include "experiments/trace_writer.h"
@@ -45,6 +47,23 @@ int WriteTraces(const topologies::Study& study, const models::RunResult& baselin
       return 1;
     }
   }
+  return 0;
+}
+
+// Runs replication 0 of one policy again, recording call `call`, and prints its
+// ladder and decisions. Returns an exit status.
+int Explain(const topologies::Study& study, size_t policy, uint32_t call) {
+  models::RunSpec spec = experiments::SpecFor(study.experiment, 0);
+  spec.trace_first = spec.trace_calls = spec.explain_call = call;
+  const models::RunResult run = models::RunSimulation(study.scenario, study.policies[policy], spec);
+  for (const std::string& v : run.violations) {
+    std::cerr << "simrun: internal error: policy \"" << study.policies[policy].name
+              << "\", replication 0: " << v << "\n";
+    return 1;
+  }
+  std::cout << "Policy \"" << study.policies[policy].name << "\", replication 0, seed "
+            << study.experiment.seed << "\n\n"
+            << experiments::FormatExplanation(study.scenario, study.policies[policy], run);
   return 0;
 }
 
@@ -92,8 +111,19 @@ int Run(int argc, char** argv) {
                      "Calls to trace for --trace and --pcap: the first K of each user agent")
           ->check(CLI::Range(1, 1000000))
           ->capture_default_str();
+  uint32_t explain_call = 0;
+  std::string explain_policy;
+  app.add_option("--explain", explain_call,
+                 "Print call N's ladder of messages and the SBC decisions at each route, from "
+                 "replication 0 (the N-th call of each user agent), instead of the report")
+      ->check(CLI::Range(1u, 4'000'000'000u));
+  auto* explain_policy_opt =
+      app.add_option("--policy", explain_policy,
+                     "With --explain: the policy to explain the call under (default: the first)");
   try {
     app.parse(argc, argv);
+    if (*explain_policy_opt && explain_call == 0)
+      throw CLI::ValidationError("--policy", "needs --explain");
     if (*calls_opt && trace_file.empty() && pcap_file.empty())
       throw CLI::ValidationError("--trace-calls", "needs --trace or --pcap");
   } catch (const CLI::CallForHelp& e) {
@@ -112,6 +142,17 @@ int Run(int argc, char** argv) {
     return 2;
   }
   const topologies::Study& study = loaded.value();
+  size_t explained_policy = 0;
+  if (explain_call != 0 && !explain_policy.empty()) {
+    while (explained_policy < study.policies.size() &&
+           study.policies[explained_policy].name != explain_policy)
+      ++explained_policy;
+    if (explained_policy == study.policies.size()) {
+      std::cerr << "simrun: --policy: no policy \"" << explain_policy << "\" in " << file << "\n";
+      return 2;
+    }
+  }
+  if (explain_call != 0) return Explain(study, explained_policy, explain_call);
   const experiments::RunTable runs = experiments::RunStudy(study, jobs);
   for (size_t p = 0; p < runs.size(); ++p) {
     for (size_t r = 0; r < runs[p].size(); ++r) {

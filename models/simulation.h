@@ -63,6 +63,10 @@ struct RunSpec {
   // Record the messages of the first trace_calls calls of each user agent into
   // RunResult::trace (0 = none). Observing does not change the run.
   uint32_t trace_calls = 0;
+  uint32_t trace_first = 1;  // ... from this call on (1 = the first)
+  // Record the decision trace of the explain_call-th call of each user agent
+  // into RunResult::explained (0 = none). Observing does not change the run.
+  uint32_t explain_call = 0;
 };
 
 struct NodeResult {
@@ -78,6 +82,7 @@ struct RunResult {
   sim::SimTime finished;                // when the last call ended
   std::vector<std::string> violations;  // broken end-of-run invariants; empty when sound
   std::vector<sip::TraceEvent> trace;   // RunSpec::trace_calls; in the order sent
+  metrics::CallLog explained{0};        // RunSpec::explain_call
 };
 
 RunResult RunSimulation(const ScenarioParams& scenario, const policy::CauseMap& policy,

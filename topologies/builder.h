@@ -51,6 +51,8 @@ class Builder {
   Error Proxy(uint32_t node, const pb::Proxy& p, const FieldPath& at, nodes::ProxyParams& out);
   Error FraudScorer(uint32_t node, const pb::FraudScorer& f, const FieldPath& at,
                     nodes::FraudScorerParams& out);
+  // A traffic source's fraud mix (fraud_param.cc); its numbers join the destinations.
+  Error FraudMix(const pb::Fraud& f, const FieldPath& at, nodes::TrafficParams& out);
   Error Traffic();
   Error Policies();
   Error Experiment();

@@ -86,16 +86,28 @@ Loaded<Study> Builder::Build() {
   for (Error e : {Traffic(), Policies(), Experiment()}) {
     if (e) return *e;
   }
-  // Destinations are known once all traffic is read: which numbers each carrier serves.
+  // Destinations are known once all traffic is read: which numbers each carrier
+  // serves, and the longest of its ranges that holds each number.
   for (auto& n : study_.scenario.nodes) {
     auto* c = std::get_if<nodes::CarrierParams>(&n.kind);
     if (c == nullptr) continue;
     const auto& prefixes = carrier_prefixes_[&n - study_.scenario.nodes.data()];
-    if (prefixes.empty()) continue;
     for (const std::string& number : study_.scenario.destinations) {
-      bool served = false;
-      for (const std::string& p : prefixes) served = served || number.rfind(p, 0) == 0 || p == "*";
-      c->serves.push_back(served);
+      if (!prefixes.empty()) {
+        bool served = false;
+        for (const std::string& p : prefixes) served |= number.rfind(p, 0) == 0 || p == "*";
+        c->serves.push_back(served);
+      }
+      if (c->ranges.empty()) continue;
+      int32_t best = nodes::CarrierParams::kNoRange;
+      size_t best_length = 0;
+      for (size_t r = 0; r < c->ranges.size(); ++r) {
+        const std::string& p = c->ranges[r].prefix;  // never empty, never duplicated
+        if (number.rfind(p, 0) != 0 || p.size() <= best_length) continue;
+        best = static_cast<int32_t>(r);
+        best_length = p.size();
+      }
+      c->destination_range.push_back(best);
     }
   }
   google::protobuf::TextFormat::PrintToString(sim_, &study_.resolved_text);
@@ -205,15 +217,73 @@ Builder::Error Builder::Sbc(uint32_t node, const pb::Sbc& sbc, const FieldPath& 
       return na.Child(nap, "routes").Error("at most " + std::to_string(kMaxRoutes) + " routes");
     }
     for (int k = 0; k < nap.routes_size(); ++k) {
-      const FieldPath ra = na.Child(nap, "routes", k).Child(nap.routes(k), "nap");
-      auto it = nap_index.find(nap.routes(k).nap());
-      if (it == nap_index.end())
-        return ra.Error("unknown NAP \"" + nap.routes(k).nap() + "\" in this SBC");
+      const pb::Route& r = nap.routes(k);
+      const FieldPath rk = na.Child(nap, "routes", k);
+      const FieldPath ra = rk.Child(r, "nap");
+      auto it = nap_index.find(r.nap());
+      if (it == nap_index.end()) return ra.Error("unknown NAP \"" + r.nap() + "\" in this SBC");
       if (it->second == static_cast<uint32_t>(j))
         return ra.Error("a route leads to another NAP than its own");
-      p.routes.push_back(it->second);
+      nodes::RouteParams route{it->second};
+      if (r.has_weight()) {
+        if (!std::isfinite(r.weight()) || r.weight() <= 0 || r.weight() > 1e6) {
+          return rk.Child(r, "weight")
+              .Error("must be > 0 and <= 1e+06 (got " + Num(r.weight()) + ")");
+        }
+        route.weight = r.weight();
+      }
+      if (!std::isfinite(r.cost_per_minute()) || r.cost_per_minute() < 0 ||
+          r.cost_per_minute() > 1e6) {
+        return rk.Child(r, "cost_per_minute")
+            .Error("must be in 0..1e+06 (got " + Num(r.cost_per_minute()) + ")");
+      }
+      route.cost_per_minute = r.cost_per_minute();
+      p.routes.push_back(route);
+    }
+    if (!std::isfinite(nap.cps()) || nap.cps() < 0 || nap.cps() > kMaxCallsPerSecond) {
+      return na.Child(nap, "cps")
+          .Error("must be in 0.." + Num(kMaxCallsPerSecond) + " (0 = unlimited; got " +
+                 Num(nap.cps()) + ")");
+    }
+    p.cps = nap.cps();
+    p.cps_burst = std::max(1.0, p.cps);
+    if (nap.cps_burst() != 0) {
+      if (!std::isfinite(nap.cps_burst()) || nap.cps_burst() < 1 ||
+          nap.cps_burst() > kMaxCallsPerSecond) {
+        return na.Child(nap, "cps_burst")
+            .Error("must be in 1.." + Num(kMaxCallsPerSecond) + " attempts (got " +
+                   Num(nap.cps_burst()) + ")");
+      }
+      if (p.cps == 0) return na.Child(nap, "cps_burst").Error("needs a cps cap");
+      p.cps_burst = nap.cps_burst();
+    }
+    if (!pb::RouteSelection_IsValid(nap.route_selection())) {
+      return na.Child(nap, "route_selection")
+          .Error("unknown route selection " + std::to_string(nap.route_selection()));
+    }
+    p.selection = static_cast<nodes::RouteSelection>(nap.route_selection());
+    const double retry = nap.route_retry_timeout_s();
+    if (!std::isfinite(retry) || retry < 0 || retry > 3600) {
+      return na.Child(nap, "route_retry_timeout_s")
+          .Error("must be in 0..3600 seconds (0 = none; got " + Num(retry) + ")");
+    }
+    p.route_retry_timeout = sim::SecondsToDuration(retry);
+    if (!pb::CallState_IsValid(nap.min_call_state())) {
+      return na.Child(nap, "min_call_state")
+          .Error("unknown call state " + std::to_string(nap.min_call_state()));
+    }
+    if (nap.min_call_state() != pb::CALL_STATE_UNSPECIFIED) {
+      if (retry == 0) return na.Child(nap, "min_call_state").Error("needs route_retry_timeout_s");
+      p.min_call_state = static_cast<nodes::CallState>(nap.min_call_state());
     }
     out.naps.push_back(std::move(p));
+  }
+  if (sbc.has_max_redirects()) {
+    if (sbc.max_redirects() < 0 || sbc.max_redirects() > 10) {
+      return at.Child(sbc, "max_redirects")
+          .Error("must be in 0..10 (got " + std::to_string(sbc.max_redirects()) + ")");
+    }
+    out.max_redirects = static_cast<uint8_t>(sbc.max_redirects());
   }
   study_.scenario.nodes[node].kind = std::move(out);
   return std::nullopt;
@@ -283,6 +353,9 @@ Builder::Error Builder::Traffic() {
       if (added) study_.scenario.destinations.push_back(number);
       p.destinations.push_back(it->second);
       p.weights.push_back(weight);
+    }
+    if (t.has_fraud()) {
+      if (Error e = FraudMix(t.fraud(), at.Child(t, "fraud"), p)) return e;
     }
     study_.scenario.traffic.push_back(std::move(p));
   }

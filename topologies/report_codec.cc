@@ -42,6 +42,12 @@ std::string ReportToJson(const ReportData& report) {
       c->set_code(code);
       Fill(estimate, c->mutable_count());
     }
+    if (p.fraud) {
+      Fill(p.fraud->attempts, out->mutable_fraud_attempts());
+      Fill(p.fraud->answered, out->mutable_fraud_answered());
+      Fill(p.fraud->minutes, out->mutable_fraud_minutes());
+      Fill(p.fraud->clean_blocked, out->mutable_clean_blocked());
+    }
   }
   std::string json;
   google::protobuf::util::JsonPrintOptions options;

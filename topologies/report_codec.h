@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,6 +22,14 @@ struct Estimate {
   int n = 0;
 };
 
+// Fraud figures of one policy (PolicyResult fields 9-12), per replication.
+struct FraudFigures {
+  Estimate attempts;       // attempts that were fraudulent (ground truth)
+  Estimate answered;       // ... of them answered
+  Estimate minutes;        // their answered minutes: the fraud-minute leakage
+  Estimate clean_blocked;  // clean attempts failed by a fraud block: false positives
+};
+
 struct PolicyReport {
   std::string policy;
   Estimate attempts;
@@ -30,6 +39,9 @@ struct PolicyReport {
   Estimate abandoned;
   Estimate failed_retryable;
   std::vector<std::pair<int, Estimate>> failures;  // by final code, ascending
+  // Present when the study has fraud traffic or a fraud scorer; the reports
+  // show fraud figures only then.
+  std::optional<FraudFigures> fraud = {};
 };
 
 struct ReportData {

@@ -3,9 +3,13 @@
 //   Sbc sbc(ctx, id, {.naps = {from_callers, to_carrier_a, to_carrier_b}});
 //
 // Each call has two legs: the inbound leg from the NAP it arrived on, and one
-// outbound leg at a time to the NAP of the route being tried. A failure on the
-// outbound leg goes to the cause-mapping policy: advance to the next route, or
-// stop and send the failure upstream. NAP session caps are answered in the
+// outbound leg at a time to the NAP of the route being tried, each with its own
+// transactions and dialog. A failure on the outbound leg goes to the
+// cause-mapping policy: advance to the next route, process a 3xx redirect,
+// or stop and send the failure upstream (as received, translated, or with a
+// Reason: Q.850 added). A route that has not reached the NAP's minimum call
+// state when its route-retry timer runs out is abandoned (CANCEL) for the
+// next route, as ProSBC does. NAP session and CPS caps are answered in the
 // SBC's own dialect.
 #pragma once
 
@@ -14,26 +18,57 @@
 #include <vector>
 
 #include "models/nodes/node_context.h"
+#include "sim/time.h"
 
 namespace crankback::nodes {
 
+// How far an outbound leg has got, in ProSBC's order for the minimum call state
+// of a route-retry timeout: 100 Trying < 183 Progress < 180 Ringing < 200.
+enum class CallState : uint8_t { kNone, kTrying, kProgress, kRinging, kAnswered };
+const char* CallStateName(CallState s);
+
+// How a NAP orders its route list for each call.
+enum class RouteSelection : uint8_t {
+  kPriority,   // in the order listed
+  kWeighted,   // a random order per call, each draw in proportion to the weights left
+  kLeastCost,  // by cost per minute, cheapest first; ties in the order listed
+};
+
+struct RouteParams {
+  uint32_t nap = 0;            // the egress NAP
+  double weight = 1;           // kWeighted: > 0
+  double cost_per_minute = 0;  // kLeastCost
+};
+
 struct NapParams {
   std::string name;
-  uint32_t peer = 0;             // node index
-  uint32_t max_sessions = 0;     // 0 = unlimited
-  std::vector<uint32_t> routes;  // egress NAP indices, in order
+  uint32_t peer = 0;          // node index
+  uint32_t max_sessions = 0;  // 0 = unlimited
+  // Call attempts admitted per second (a token bucket holding `cps_burst`
+  // attempts, refilled at `cps`); 0 = unlimited. Inbound attempts over the cap
+  // are rejected in the SBC's dialect; outbound ones skip the route.
+  double cps = 0;
+  double cps_burst = 1;
+  // For calls arriving on this NAP: where to send them.
+  std::vector<RouteParams> routes = {};
+  RouteSelection selection = RouteSelection::kPriority;
+  // A route that has not reached `min_call_state` this long after its INVITE
+  // is cancelled and the next route tried; zero = no timer.
+  sim::Duration route_retry_timeout = {};
+  CallState min_call_state = CallState::kRinging;
 };
 
 struct SbcParams {
-  std::vector<NapParams> naps;
+  std::vector<NapParams> naps = {};
   uint32_t dialect = 0;
+  uint8_t max_redirects = 3;  // 3xx processed per call, after which a 3xx stops the call
 };
 
 class Sbc : public sip::Endpoint {
  public:
   Sbc(const NodeContext& ctx, sim::NodeId id, const SbcParams& params);
 
-  size_t active_calls() const { return calls_.size(); }
+  size_t active_calls() const { return calls_.size() + abandoned_.size(); }
   uint32_t nap_sessions(uint32_t nap) const { return naps_[nap].sessions; }
   // Outbound INVITEs sent to each NAP.
   uint64_t nap_attempts(uint32_t nap) const { return naps_[nap].attempts; }
@@ -52,21 +87,42 @@ class Sbc : public sip::Endpoint {
     const NapParams* params;
     uint32_t sessions = 0;
     uint64_t attempts = 0;
+    double tokens = 0;  // CPS token bucket
+    sim::SimTime refilled = sim::SimTime::Zero();
+    bool AdmitAttempt(sim::SimTime now);
   };
   struct Call {
     sip::Message invite;  // as received on the inbound leg
     uint32_t in_nap = 0;
     uint32_t out_nap = 0;
-    uint64_t out_call_id = 0;  // 0: no outbound leg
-    uint32_t out_cseq = 1;     // our last CSeq on the outbound leg (its INVITE: 1)
-    uint32_t in_cseq = 0;      // our last CSeq on the inbound leg (we sent none yet)
-    uint8_t next_route = 0;
+    int32_t out_route = -1;      // the route (list index) the outbound leg serves
+    uint64_t out_call_id = 0;    // 0: no outbound leg
+    uint32_t out_cseq = 1;       // our last CSeq on the outbound leg (its INVITE: 1)
+    uint32_t in_cseq = 0;        // our last CSeq on the inbound leg (we sent none yet)
+    std::vector<uint8_t> order;  // route list indices in the order tried (non-priority NAPs)
+    uint8_t next = 0;            // position in that order
     uint8_t tried = 0;
+    uint8_t redirects = 0;
+    CallState out_state = CallState::kNone;
     bool answered = false;
     bool inbound_open = true;
     bool out_provisional = false;  // the outbound leg had a 1xx: CANCEL may go
     bool cancel_pending = false;   // the caller cancelled before that 1xx
-    sip::Message failure;          // the last failure, sent upstream if the policy stops
+    sim::EventId retry_timer;
+    sip::Message failure;       // the last failure, sent upstream if the policy stops
+    int16_t upstream_code = 0;  // the policy's translation of it; 0 = as received
+    int16_t upstream_q850 = 0;  // the policy's Reason cause for it; 0 = as received
+  };
+  // An outbound leg given up by its route-retry timer while the call moved on:
+  // cancelled (or ended, if it answers after all) on its own.
+  struct Abandoned {
+    uint32_t nap = 0;
+    uint32_t origin_call = 0;
+    uint32_t destination = 0;
+    uint32_t cseq = 1;
+    bool provisional = false;
+    bool cancelled = false;
+    bool ended = false;  // final or BYE sent: waiting for its transaction to end
   };
 
   void OnInvite(const sip::Message& invite);
@@ -77,20 +133,27 @@ class Sbc : public sip::Endpoint {
   void ByeOutbound(Call& call);
   void ByeUpstream(Call& call);
   void TryNextRoute(uint64_t key);
+  bool SendOutbound(uint64_t key, uint32_t egress, int32_t route);
+  void OnRetryTimeout(uint64_t key);
   void OnOutboundFailure(uint64_t key, const sip::Message& failure);
   void FailUpstream(uint64_t key);
   void CloseOutbound(Call& call);
   void CloseInbound(Call& call);
   void MaybeErase(uint64_t key);
+  void OnAbandonedResponse(uint64_t out_call_id, const sip::Message& response);
+  void ReleaseAbandoned(uint64_t out_call_id);
+  void Log(const Call& call, metrics::RouteStep step);
   sip::Message LocalRejection(const sip::Message& invite, policy::Condition condition,
                               sip::Cause cause) const;
 
   NodeContext ctx_;
+  const SbcParams& params_;
   const policy::Dialect& dialect_;
   std::vector<Nap> naps_;
-  std::vector<int32_t> ingress_nap_;               // per node index: NAP whose peer it is, or -1
-  std::unordered_map<uint64_t, Call> calls_;       // keyed by inbound Call-ID
-  std::unordered_map<uint64_t, uint64_t> by_out_;  // outbound Call-ID -> inbound Call-ID
+  std::vector<int32_t> peer_nap_;             // per node index: first NAP whose peer it is, or -1
+  std::unordered_map<uint64_t, Call> calls_;  // keyed by inbound Call-ID
+  std::unordered_map<uint64_t, uint64_t> by_out_;      // outbound Call-ID -> inbound Call-ID
+  std::unordered_map<uint64_t, Abandoned> abandoned_;  // by outbound Call-ID
   uint64_t next_serial_ = 0;
   NodeCounters counters_;
 };

@@ -16,6 +16,24 @@ uint32_t OriginCall(uint64_t call_id) {
   return serial < UINT32_MAX ? static_cast<uint32_t>(serial + 1) : 0;
 }
 
+// Cumulative shares of `weights`, for drawing an index by inversion.
+std::vector<double> Cumulative(const std::vector<double>& weights) {
+  double total = 0;
+  for (double w : weights) total += w;
+  std::vector<double> out;
+  double acc = 0;
+  for (double w : weights) out.push_back((acc += w) / total);
+  return out;
+}
+
+// The destination a uniform draw `u` picks from `destinations` by their cumulative shares.
+uint32_t Pick(const std::vector<uint32_t>& destinations, const std::vector<double>& cumulative,
+              double u) {
+  const size_t pick =
+      std::lower_bound(cumulative.begin(), cumulative.end(), u) - cumulative.begin();
+  return destinations[std::min(pick, destinations.size() - 1)];
+}
+
 }  // namespace
 
 UserAgent::UserAgent(const NodeContext& ctx, sim::NodeId id,
@@ -31,11 +49,9 @@ UserAgent::UserAgent(const NodeContext& ctx, sim::NodeId id,
              ctx.rng.Stream(p->name, "holding_time"),
              ctx.rng.Stream(p->name, "destination"),
              ctx.rng.Stream(p->name, "patience"),
-             {}};
-    double total = 0;
-    for (double w : p->weights) total += w;
-    double acc = 0;
-    for (double w : p->weights) s.cumulative.push_back((acc += w) / total);
+             ctx.rng.Stream(p->name, "fraud"),
+             Cumulative(p->weights),
+             p->fraud ? Cumulative(p->fraud->weights) : std::vector<double>{}};
     s.gap = sim::Distribution::Exponential(1.0 / p->calls_per_second);
     sources_.push_back(std::move(s));
   }
@@ -60,11 +76,19 @@ void UserAgent::Arrival(uint32_t source) {
   Call call;
   call.source = source;
   call.arrival = engine().Now();
+  call.origin_call = OriginCall(call_id);
   call.holding = s.params->holding_time.SampleDuration(s.holding);
-  const double u = s.destination.NextOpenUniform();
-  const size_t pick =
-      std::lower_bound(s.cumulative.begin(), s.cumulative.end(), u) - s.cumulative.begin();
-  call.destination = s.params->destinations[std::min(pick, s.params->destinations.size() - 1)];
+  call.destination = Pick(s.params->destinations, s.cumulative, s.destination.NextOpenUniform());
+  if (const std::optional<FraudMix>& fraud = s.params->fraud) {
+    // The clean draws above are made for every call, so a fraud mix leaves the
+    // other calls as they were; a fraudulent call replaces them from its own stream.
+    call.fraud = s.fraud.NextOpenUniform() < fraud->fraction;
+    if (call.fraud && !fraud->destinations.empty()) {
+      call.destination = Pick(fraud->destinations, s.fraud_cumulative, s.fraud.NextOpenUniform());
+    }
+    if (call.fraud && fraud->holding_time)
+      call.holding = fraud->holding_time->SampleDuration(s.fraud);
+  }
   if (s.params->patience) {
     const sim::Duration patience = s.params->patience->SampleDuration(s.patience);
     call.abandon = engine().ScheduleIn(patience, [this, call_id] { Abandon(call_id); });
@@ -72,6 +96,7 @@ void UserAgent::Arrival(uint32_t source) {
   calls_.emplace(call_id, call);
   Message invite = Message::Request(Method::kInvite, call_id, 1, OriginCall(call_id));
   invite.destination = call.destination;
+  invite.truth.fraud = call.fraud;
   invite.rel100 = timers().rel100;
   invite.session_expires_s = sip::SessionExpiresField(timers());
   SendRequest(s.params->via, invite);
@@ -180,8 +205,10 @@ void UserAgent::Finish(const Call& call, metrics::Result result, int code,
   o.result = result;
   o.final_code = code;
   o.truth = truth;
+  o.fraud = call.fraud;
   if (result == metrics::Result::kAnswered) o.answered_s = sim::ToSeconds(call.holding);
   ctx_.metrics.Record(o);
+  if (ctx_.log != nullptr && ctx_.log->Wants(call.origin_call)) ctx_.log->AddOutcome(id(), o);
 }
 
 }  // namespace crankback::nodes

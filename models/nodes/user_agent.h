@@ -6,7 +6,10 @@
 //
 // The caller hangs up (BYE) after the holding time of an answered call. The
 // draws come from streams keyed by the source's name, so every policy compared
-// in a replication sees the same calls.
+// in a replication sees the same calls. A source with a fraud mix makes some of
+// its calls fraudulent: ground truth that rides on the INVITE (truth.fraud)
+// and into the call's outcome, while the network sees only what its fraud
+// scorer and policies make of it.
 #pragma once
 
 #include <optional>
@@ -19,15 +22,28 @@
 
 namespace crankback::nodes {
 
+// Fraudulent calls mixed into a traffic source. Each call is fraudulent with
+// probability `fraction`, drawn from the source's own "fraud" stream, so the
+// other calls' draws are those of the same source without a fraud mix. A
+// fraudulent call dials one of `destinations` (premium-rate or international
+// ranges) and, when answered, holds for `holding_time`: fraud runs long.
+struct FraudMix {
+  double fraction = 0;                      // 0..1
+  std::vector<uint32_t> destinations = {};  // scenario destination indices; empty = the source's
+  std::vector<double> weights = {};         // same length, positive
+  std::optional<sim::Distribution> holding_time = std::nullopt;  // absent: the source's
+};
+
 struct TrafficParams {
   std::string name;
   uint32_t origin = 0;  // node index of the user agent
   uint32_t via = 0;     // node index it sends INVITEs to
   double calls_per_second = 1;
   sim::Distribution holding_time;
-  std::vector<uint32_t> destinations;         // scenario destination indices
-  std::vector<double> weights;                // same length, positive
-  std::optional<sim::Distribution> patience;  // hang up unanswered calls after this
+  std::vector<uint32_t> destinations;            // scenario destination indices
+  std::vector<double> weights;                   // same length, positive
+  std::optional<sim::Distribution> patience;     // hang up unanswered calls after this
+  std::optional<FraudMix> fraud = std::nullopt;  // absent: no fraudulent calls
 };
 
 class UserAgent : public sip::Endpoint {
@@ -54,8 +70,10 @@ class UserAgent : public sip::Endpoint {
     sim::RngStream holding;
     sim::RngStream destination;
     sim::RngStream patience;
-    std::vector<double> cumulative;  // normalized weights
-    sim::Distribution gap = {};      // Poisson arrivals: exponential inter-arrival times
+    sim::RngStream fraud;                  // drawn only when the source has a fraud mix
+    std::vector<double> cumulative;        // normalized weights
+    std::vector<double> fraud_cumulative;  // of the fraud mix's destinations
+    sim::Distribution gap = {};            // Poisson arrivals: exponential inter-arrival times
   };
   struct Call {
     uint32_t source = 0;
@@ -67,6 +85,8 @@ class UserAgent : public sip::Endpoint {
     bool provisional = false;  // a 1xx arrived: CANCEL is allowed (RFC 3261 9.1)
     bool give_up = false;      // patience ran out
     bool cancelled = false;    // CANCEL sent
+    bool fraud = false;        // ground truth: the call is fraudulent
+    uint32_t origin_call = 0;  // Message::origin_call of its messages
     sim::EventId abandon;
   };
 

@@ -5,6 +5,7 @@ namespace crankback::sip {
 void TraceRecorder::OnTransmission(const WireTransmission& t) {
   const Message& m = t.message;
   if (m.origin_call > calls_) return;  // a later call: the common case, kept cheap
+  if (m.origin_call != 0 && m.origin_call < first_) return;
   auto it = legs_.find(m.call_id);
   if (it == legs_.end()) {
     if (m.origin_call == 0) return;  // no call to attribute it to

@@ -5,7 +5,7 @@
 //
 // A call is its user agent's serial: the recorder keeps every transmission
 // (retransmissions and lost messages included) whose Message::origin_call is
-// 1..calls, i.e. the first `calls` calls of each user agent, on every leg.
+// first..calls, i.e. calls first to `calls` of each user agent, on every leg.
 // A message built without origin_call (the transaction layer's ACK for a
 // non-2xx) is attributed through the leg's Call-ID.
 #pragma once
@@ -31,7 +31,7 @@ struct TraceEvent {
 
 class TraceRecorder : public TransmissionObserver {
  public:
-  explicit TraceRecorder(uint32_t calls) : calls_(calls) {}
+  explicit TraceRecorder(uint32_t calls, uint32_t first = 1) : calls_(calls), first_(first) {}
 
   void OnTransmission(const WireTransmission& t) override;
   // The events so far, in the order they were sent.
@@ -46,6 +46,7 @@ class TraceRecorder : public TransmissionObserver {
   };
 
   uint32_t calls_;
+  uint32_t first_;
   std::unordered_map<uint64_t, Leg> legs_;  // by leg Call-ID
   std::vector<TraceEvent> events_;
 };

@@ -8,6 +8,7 @@
 
 #include "models/nodes/carrier.h"
 #include "models/nodes/sbc.h"
+#include "tests/models/node_world.h"
 #include "tests/models/scenario_fixture.h"
 #include "tests/models/sip/endpoint_harness.h"
 
@@ -20,21 +21,7 @@ using sip::testing::Harness;
 using sip::testing::Peer;
 using sip::testing::Profile;
 
-struct World {
-  explicit World(size_t nodes, std::vector<std::pair<sim::NodeId, sim::NodeId>> links,
-                 int64_t latency_ms, int64_t t1_ms)
-      : h(nodes, std::move(links), {.latency = sim::Duration::Millis(latency_ms)}),
-        metrics(sim::SimTime::Zero()),
-        dialects(policy::PresetDialects()),
-        ctx{h.sip, h.rng, metrics, dialects, policy, Profile(t1_ms)} {
-    policy.fallback = policy::Action::kStop;
-  }
-  Harness h;
-  metrics::RunMetrics metrics;
-  std::vector<policy::Dialect> dialects;
-  policy::CauseMap policy;
-  nodes::NodeContext ctx;
-};
+using World = testing::NodeWorld;
 
 // X4 and Appendix 1 "UAS 2xx, no ACK": the 2xx goes out 11 times (T1
 // doubling, capped at T2) and the carrier sends BYE at 64*T1, freeing the
@@ -85,7 +72,8 @@ TEST(CalleeBye, SbcPassesTheCalleesByeToTheCaller) {
     if (m.method == Method::kInvite && !m.in_dialog) callee.Respond(m, 200);
   };
   nodes::SbcParams params;
-  params.naps = {{"from_caller", 0, 0, {1}}, {"to_callee", 2, 0, {}}};
+  params.naps = {{.name = "from_caller", .peer = 0, .routes = {{.nap = 1}}},
+                 {.name = "to_callee", .peer = 2}};
   nodes::Sbc sbc(w.ctx, 1, params);
   const Message invite = caller.Invite(1);
   w.h.engine.RunUntil(sim::SimTime::Zero() + sim::Duration::Seconds(5));

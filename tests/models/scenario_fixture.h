@@ -34,10 +34,10 @@ inline models::ScenarioParams Chain(const ChainSpec& spec) {
   };
   s.nodes.push_back({"callers", models::UserAgentParams{}});
   nodes::SbcParams sbc;
-  sbc.naps.push_back({"from_callers", 0, 0, {}});
+  sbc.naps.push_back({.name = "from_callers", .peer = 0});
   for (uint32_t i = 0; i < spec.carriers.size(); ++i) {
-    sbc.naps[0].routes.push_back(i + 1);
-    sbc.naps.push_back({"to_" + spec.carriers[i].name, i + 2, 0, {}});
+    sbc.naps[0].routes.push_back({.nap = i + 1});
+    sbc.naps.push_back({.name = "to_" + spec.carriers[i].name, .peer = i + 2});
   }
   s.nodes.push_back({"sbc", sbc});
   s.links.push_back({0, 1, spec.link});

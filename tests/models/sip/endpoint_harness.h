@@ -82,6 +82,8 @@ class Peer : public Endpoint {
   void Respond(const Message& request, int status) {
     SendResponse(Message::ResponseTo(request, status));
   }
+  // A response built by the test (a 3xx with a Contact, a 503 with Retry-After).
+  void Reply(const Message& response) { SendResponse(response); }
   void Request(sim::NodeId to, const Message& m) { SendRequest(to, m); }
   bool ReInvite(sim::NodeId to, uint64_t call_id) {
     Message m = Message::Request(Method::kInvite, call_id, NextCseq(call_id));
