@@ -1,6 +1,7 @@
 #include "models/nodes/sbc.h"
 
 #include <algorithm>
+#include <numeric>
 
 namespace crankback::nodes {
 
@@ -44,7 +45,16 @@ Sbc::Sbc(const NodeContext& ctx, sim::NodeId id, const SbcParams& params)
   peer_nap_.assign(ctx.sip.network().node_count(), -1);
   for (uint32_t i = 0; i < params.naps.size(); ++i) {
     naps_.push_back(Nap{&params.naps[i]});
-    naps_.back().tokens = params.naps[i].cps_burst;
+    Nap& nap = naps_.back();
+    nap.tokens = params.naps[i].cps_burst;
+    if (params.naps[i].selection == RouteSelection::kLeastCost) {
+      const std::vector<RouteParams>& routes = params.naps[i].routes;
+      nap.order.resize(routes.size());
+      std::iota(nap.order.begin(), nap.order.end(), uint8_t{0});
+      std::stable_sort(nap.order.begin(), nap.order.end(), [&](uint8_t a, uint8_t b) {
+        return routes[a].cost_per_minute < routes[b].cost_per_minute;
+      });
+    }
     if (peer_nap_[params.naps[i].peer] < 0)
       peer_nap_[params.naps[i].peer] = static_cast<int32_t>(i);
   }

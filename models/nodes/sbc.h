@@ -87,7 +87,8 @@ class Sbc : public sip::Endpoint {
     const NapParams* params;
     uint32_t sessions = 0;
     uint64_t attempts = 0;
-    double tokens = 0;  // CPS token bucket
+    std::vector<uint8_t> order = {};  // LEAST_COST: routes cheapest first, for every call
+    double tokens = 0;                // CPS token bucket
     sim::SimTime refilled = sim::SimTime::Zero();
     bool AdmitAttempt(sim::SimTime now);
   };
@@ -95,12 +96,13 @@ class Sbc : public sip::Endpoint {
     sip::Message invite;  // as received on the inbound leg
     uint32_t in_nap = 0;
     uint32_t out_nap = 0;
-    int32_t out_route = -1;      // the route (list index) the outbound leg serves
-    uint64_t out_call_id = 0;    // 0: no outbound leg
-    uint32_t out_cseq = 1;       // our last CSeq on the outbound leg (its INVITE: 1)
-    uint32_t in_cseq = 0;        // our last CSeq on the inbound leg (we sent none yet)
-    std::vector<uint8_t> order;  // route list indices in the order tried (non-priority NAPs)
-    uint8_t next = 0;            // position in that order
+    int32_t out_route = -1;    // the route (list index) the outbound leg serves
+    uint64_t out_call_id = 0;  // 0: no outbound leg
+    uint32_t out_cseq = 1;     // our last CSeq on the outbound leg (its INVITE: 1)
+    uint32_t in_cseq = 0;      // our last CSeq on the inbound leg (we sent none yet)
+    std::vector<uint8_t>
+        order;         // WEIGHTED NAPs: route list indices in the order this call tries them
+    uint8_t next = 0;  // position in that order
     uint8_t tried = 0;
     uint8_t redirects = 0;
     CallState out_state = CallState::kNone;

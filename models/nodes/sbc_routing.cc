@@ -16,23 +16,17 @@ using sip::Method;
 
 namespace {
 
-// The order in which one call tries the routes of a non-priority NAP.
-std::vector<uint8_t> RouteOrder(const NapParams& nap, sim::RngStream random) {
+// The order in which one call tries the routes of a WEIGHTED NAP: sorting by
+// Exp(weight) keys draws each next route in proportion to the weights of the
+// routes left (Efraimidis and Spirakis, 2006).
+std::vector<uint8_t> WeightedOrder(const NapParams& nap, sim::RngStream random) {
   std::vector<uint8_t> order(nap.routes.size());
   std::iota(order.begin(), order.end(), uint8_t{0});
-  if (nap.selection == RouteSelection::kLeastCost) {
-    std::stable_sort(order.begin(), order.end(), [&](uint8_t a, uint8_t b) {
-      return nap.routes[a].cost_per_minute < nap.routes[b].cost_per_minute;
-    });
-  } else if (nap.selection == RouteSelection::kWeighted) {
-    // Sorting by Exp(weight) keys draws each next route in proportion to the
-    // weights of the routes left (Efraimidis and Spirakis, 2006).
-    std::vector<double> key(order.size());
-    for (size_t i = 0; i < key.size(); ++i)
-      key[i] = -std::log(random.NextOpenUniform()) / nap.routes[i].weight;
-    std::stable_sort(order.begin(), order.end(),
-                     [&](uint8_t a, uint8_t b) { return key[a] < key[b]; });
-  }
+  std::vector<double> key(order.size());
+  for (size_t i = 0; i < key.size(); ++i)
+    key[i] = -std::log(random.NextOpenUniform()) / nap.routes[i].weight;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](uint8_t a, uint8_t b) { return key[a] < key[b]; });
   return order;
 }
 
@@ -72,9 +66,9 @@ void Sbc::OnInvite(const Message& invite) {
   Call& call = calls_[invite.call_id];
   call.invite = invite;
   call.in_nap = static_cast<uint32_t>(nap);
-  if (in.params->selection != RouteSelection::kPriority) {
-    call.order = RouteOrder(*in.params, ctx_.rng.Stream(ctx_.sip.network().NodeName(id()),
-                                                        "route_order", invite.origin_call));
+  if (in.params->selection == RouteSelection::kWeighted) {
+    call.order = WeightedOrder(*in.params, ctx_.rng.Stream(ctx_.sip.network().NodeName(id()),
+                                                           "route_order", invite.origin_call));
   }
   SendResponse(Message::ResponseTo(invite, 100));
   TryNextRoute(invite.call_id);
@@ -84,7 +78,8 @@ void Sbc::TryNextRoute(uint64_t key) {
   Call& call = calls_.at(key);
   const NapParams& in = *naps_[call.in_nap].params;
   while (call.next < in.routes.size()) {
-    const uint8_t route = call.order.empty() ? call.next : call.order[call.next];
+    const std::vector<uint8_t>& order = call.order.empty() ? naps_[call.in_nap].order : call.order;
+    const uint8_t route = order.empty() ? call.next : order[call.next];
     ++call.next;
     ++call.tried;
     if (SendOutbound(key, in.routes[route].nap, route)) return;
