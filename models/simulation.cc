@@ -13,12 +13,33 @@ struct Overloaded : F... {
   using F::operator()...;
 };
 
+using Codes = std::vector<std::pair<int, uint64_t>>;
+
+// What the nodes have counted so far: codes sent per node, timer expirations.
+struct Tally {
+  std::vector<Codes> codes = {};
+  std::map<std::string, uint64_t> timers = {};
+};
+
+// The counts of `now` less those of `before` (both by ascending code).
+Codes Since(const Codes& now, const Codes& before) {
+  Codes out;
+  auto b = before.begin();
+  for (const auto& [code, n] : now) {
+    while (b != before.end() && b->first < code) ++b;
+    const uint64_t earlier = b != before.end() && b->first == code ? b->second : 0;
+    if (n > earlier) out.emplace_back(code, n - earlier);
+  }
+  return out;
+}
+
 }  // namespace
 
 RunResult RunSimulation(const ScenarioParams& scenario, const policy::CauseMap& policy,
                         const RunSpec& spec) {
   RunResult result;
   result.metrics = metrics::RunMetrics(spec.warmup);
+  if (spec.keep_outcomes) result.metrics.KeepOutcomes(&result.outcomes);
   const sim::RngFactory rng(spec.seed, spec.replication);
   sim::Engine engine;
   sim::Network network(rng);
@@ -44,7 +65,9 @@ RunResult RunSimulation(const ScenarioParams& scenario, const policy::CauseMap& 
                                  scenario.dialects,
                                  policy,
                                  scenario.nodes[i].timers,
-                                 spec.explain_call > 0 ? &log : nullptr};
+                                 spec.explain_call > 0 ? &log : nullptr,
+                                 spec.warmup,
+                                 spec.end};
     std::visit(
         Overloaded{
             [&](const UserAgentParams&) {
@@ -70,6 +93,32 @@ RunResult RunSimulation(const ScenarioParams& scenario, const policy::CauseMap& 
         },
         scenario.nodes[i].kind);
   }
+  // Response codes and timer expirations count from the warm-up on: what the
+  // nodes had counted by then is taken off at the end.
+  auto tally = [&] {
+    Tally t;
+    for (uint32_t i = 0; i < scenario.nodes.size(); ++i) t.codes.push_back(sip.FinalsSent(i));
+    auto add = [&t](const sip::Endpoint& e) {
+      for (int i = 0; i < sip::kTimerNameCount; ++i) {
+        if (const uint64_t n = e.timer_expirations()[i]; n != 0)
+          t.timers[sip::TimerNameString(static_cast<sip::TimerName>(i))] += n;
+      }
+      for (int i = 0; i < sip::kExtraTimerCount; ++i) {
+        if (const uint64_t n = e.extra_timer_expirations()[i]; n != 0)
+          t.timers[sip::ExtraTimerString(static_cast<sip::ExtraTimer>(i))] += n;
+      }
+    };
+    for (const auto& a : agents) add(*a);
+    for (const auto& s : sbcs) add(*s);
+    for (const auto& c : carriers) add(*c);
+    for (const auto& p : proxies) add(*p);
+    for (const auto& s : scorers) add(*s);
+    return t;
+  };
+  Tally at_warmup;
+  auto take_warmup = [&] { at_warmup = tally(); };
+  if (spec.warmup > sim::SimTime::Zero())
+    engine.ScheduleAt(spec.warmup, [&take_warmup] { take_warmup(); });
   for (auto& a : agents) a->Start();
   engine.Run();
 
@@ -111,7 +160,15 @@ RunResult RunSimulation(const ScenarioParams& scenario, const policy::CauseMap& 
   result.nodes.resize(scenario.nodes.size());
   for (uint32_t i = 0; i < scenario.nodes.size(); ++i)
     result.nodes[i].name = scenario.nodes[i].name;
-  for (const auto& s : sbcs) result.nodes[s->id()].counters = s->counters();
+  for (const auto& s : sbcs) {
+    NodeResult& n = result.nodes[s->id()];
+    n.counters = s->counters();
+    const auto& naps = std::get<nodes::SbcParams>(scenario.nodes[s->id()].kind).naps;
+    for (uint32_t nap = 0; nap < naps.size(); ++nap) {
+      n.naps.push_back(s->nap_counters(nap, engine.Now()));
+      n.routes.push_back(s->route_counters(nap));
+    }
+  }
   for (const auto& c : carriers) {
     result.nodes[c->id()].counters = c->counters();
     result.nodes[c->id()].counters.hung_channels = c->answered_channels();
@@ -119,10 +176,20 @@ RunResult RunSimulation(const ScenarioParams& scenario, const policy::CauseMap& 
   for (const auto& p : proxies) result.nodes[p->id()].counters = p->counters();
   for (const auto& s : scorers) result.nodes[s->id()].counters = s->counters();
   result.transport = sip.counters();
+  const Tally at_end = tally();
+  for (uint32_t i = 0; i < scenario.nodes.size(); ++i) {
+    result.nodes[i].codes_sent =
+        Since(at_end.codes[i], at_warmup.codes.empty() ? Codes{} : at_warmup.codes[i]);
+  }
+  for (const auto& [name, n] : at_end.timers) {
+    const uint64_t before = at_warmup.timers.count(name) != 0 ? at_warmup.timers.at(name) : 0;
+    if (n > before) result.timer_expirations[name] = n - before;
+  }
   result.events = engine.executed();
   result.finished = engine.Now();
   result.trace = recorder.Take();
   result.explained = std::move(log);
+  result.metrics.KeepOutcomes(nullptr);  // `result` moves: keep no pointer into it
   return result;
 }
 

@@ -9,7 +9,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -67,22 +69,36 @@ struct RunSpec {
   // Record the decision trace of the explain_call-th call of each user agent
   // into RunResult::explained (0 = none). Observing does not change the run.
   uint32_t explain_call = 0;
+  // Keep every call's outcome in RunResult::outcomes (call detail records).
+  bool keep_outcomes = false;
 };
 
 struct NodeResult {
   std::string name;
   nodes::NodeCounters counters;
+  // SBC: one per NAP, in its order; from the warm-up on.
+  std::vector<nodes::NapCounters> naps = {};
+  // SBC: per NAP, one per route of its route list; from the warm-up on.
+  std::vector<std::vector<nodes::RouteCounters>> routes = {};
+  // Final responses to dialog-creating INVITEs the node sent, first
+  // transmissions only, from the warm-up on: {code, count} by ascending code.
+  std::vector<std::pair<int, uint64_t>> codes_sent = {};
 };
 
 struct RunResult {
   metrics::RunMetrics metrics{sim::SimTime::Zero()};
   std::vector<NodeResult> nodes;
   sip::TransportCounters transport;
+  // Timer expirations of every node from the warm-up on, by timer name
+  // (sip::TimerNameString, sip::ExtraTimerString); only timers that fired.
+  std::map<std::string, uint64_t> timer_expirations = {};
+  // Engine events run; a warm-up adds one (the tally of codes and timers then).
   uint64_t events = 0;
   sim::SimTime finished;                // when the last call ended
   std::vector<std::string> violations;  // broken end-of-run invariants; empty when sound
   std::vector<sip::TraceEvent> trace;   // RunSpec::trace_calls; in the order sent
   metrics::CallLog explained{0};        // RunSpec::explain_call
+  std::vector<metrics::CallOutcome> outcomes = {};  // RunSpec::keep_outcomes; in the order they ended
 };
 
 RunResult RunSimulation(const ScenarioParams& scenario, const policy::CauseMap& policy,

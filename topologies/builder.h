@@ -32,6 +32,18 @@ inline constexpr size_t kMaxRoutes = 255;
 // `v` as the error messages print it.
 std::string Num(double v);
 
+// Sets the field at `path` (SweepAxis syntax) of `root` to `value`, parsed as
+// the field's type (sweep.cc). Returns an error message, or "" when done.
+std::string SetField(google::protobuf::Message& root, std::string_view path,
+                     std::string_view value);
+
+// Reads a protobuf text or binary Simulation (loader.cc).
+std::optional<LoadError> Parse(std::string_view content, const std::string& display_name,
+                               pb::Simulation& sim, FieldPath::Tree& tree, bool& text);
+// Applies the command line's values to the parsed file, before validation.
+std::optional<LoadError> ApplyOverrides(const Overrides& overrides, const std::string& display_name,
+                                        pb::Simulation& sim);
+
 // Validation and conversion, one function per message; each returns the first error.
 class Builder {
  public:
@@ -53,9 +65,23 @@ class Builder {
                     nodes::FraudScorerParams& out);
   // A traffic source's fraud mix (fraud_param.cc); its numbers join the destinations.
   Error FraudMix(const pb::Fraud& f, const FieldPath& at, nodes::TrafficParams& out);
+  // Traffic over time and callers' redial (traffic_param.cc): a source's profile,
+  // flash crowds and redial; `by_demand`: the demand matrix lists it.
+  Error TrafficShape(const pb::TrafficSource& t, const FieldPath& at, bool by_demand,
+                     nodes::TrafficParams& out);
+  // Simulation.demand (traffic_param.cc): `rows` maps the sources it lists to
+  // their rows (filled before the sources are read); Demand() sets their rates
+  // and destinations once they are.
+  Error DemandOrigins(std::map<std::string, int>& rows) const;
+  Error Demand(const std::map<std::string, int>& rows);
+  // The source's peak rate is within kMaxCallsPerSecond.
+  Error PeakRate(const nodes::TrafficParams& p, const pb::TrafficSource& t,
+                 const FieldPath& at) const;
   Error Traffic();
   Error Policies();
   Error Experiment();
+  // Experiment.theory (theory_param.cc): the SBC and NAPs of the analytic loss system.
+  Error Theory();
   Error ResolveDialect(const std::string& name, const FieldPath& at, uint32_t& out);
   Error NodeRef(const std::string& name, const FieldPath& at, uint32_t& out) const;
   Error Sessions(int64_t v, const FieldPath& at, uint32_t& out) const;

@@ -83,7 +83,7 @@ Loaded<Study> Builder::Build() {
       kind = f;
     }
   }
-  for (Error e : {Traffic(), Policies(), Experiment()}) {
+  for (Error e : {Traffic(), Policies(), Experiment(), Theory()}) {
     if (e) return *e;
   }
   // Destinations are known once all traffic is read: which numbers each carrier
@@ -290,6 +290,8 @@ Builder::Error Builder::Sbc(uint32_t node, const pb::Sbc& sbc, const FieldPath& 
 }
 
 Builder::Error Builder::Traffic() {
+  std::map<std::string, int> demand_rows;  // sources whose rate and numbers the demand sets
+  if (Error e = DemandOrigins(demand_rows)) return e;
   std::set<std::string> names;
   for (int i = 0; i < sim_.traffic_size(); ++i) {
     const pb::TrafficSource& t = sim_.traffic(i);
@@ -320,8 +322,9 @@ Builder::Error Builder::Traffic() {
     } else if (!sim_.nodes(p.via).has_carrier() && !sim_.nodes(p.via).has_proxy()) {
       return at.Child(t, "via").Error("\"" + t.via() + "\" is not an sbc, a carrier or a proxy");
     }
+    const bool by_demand = demand_rows.count(t.name()) != 0;
     const double rate = t.calls_per_second();
-    if (!std::isfinite(rate) || rate <= 0 || rate > kMaxCallsPerSecond) {
+    if (!by_demand && (!std::isfinite(rate) || rate <= 0 || rate > kMaxCallsPerSecond)) {
       return at.Child(t, "calls_per_second")
           .Error("must be > 0 and <= " + Num(kMaxCallsPerSecond) + " (got " + Num(rate) + ")");
     }
@@ -347,7 +350,7 @@ Builder::Error Builder::Traffic() {
       }
       dests.emplace_back(d.number(), d.weight() == 0 ? 1.0 : d.weight());
     }
-    if (dests.empty()) dests.emplace_back("*", 1.0);
+    if (dests.empty() && !by_demand) dests.emplace_back("*", 1.0);
     for (const auto& [number, weight] : dests) {
       auto [it, added] = destination_index_.emplace(number, study_.scenario.destinations.size());
       if (added) study_.scenario.destinations.push_back(number);
@@ -357,9 +360,10 @@ Builder::Error Builder::Traffic() {
     if (t.has_fraud()) {
       if (Error e = FraudMix(t.fraud(), at.Child(t, "fraud"), p)) return e;
     }
+    if (Error e = TrafficShape(t, at, by_demand, p)) return e;
     study_.scenario.traffic.push_back(std::move(p));
   }
-  return std::nullopt;
+  return Demand(demand_rows);
 }
 
 Builder::Error Builder::Experiment() {
@@ -380,8 +384,20 @@ Builder::Error Builder::Experiment() {
         .Error("must be in 1.." + std::to_string(kMaxReplications) + " (0 = 1; got " +
                std::to_string(x.replications()) + ")");
   }
+  const double scale = x.has_load_scale() ? x.load_scale() : 1.0;
+  if (!std::isfinite(scale) || scale <= 0 || scale > 1e6) {
+    return at.Child(x, "load_scale").Error("must be > 0 and <= 1e6 (got " + Num(scale) + ")");
+  }
   double calls = 0;
-  for (const auto& t : study_.scenario.traffic) calls += t.calls_per_second * x.duration_s();
+  for (auto& t : study_.scenario.traffic) {
+    t.calls_per_second *= scale;
+    if (t.calls_per_second > kMaxCallsPerSecond) {
+      return at.Child(x, "load_scale")
+          .Error("makes traffic \"" + t.name + "\" offer " + Num(t.calls_per_second) +
+                 " calls per second; the limit is " + Num(kMaxCallsPerSecond));
+    }
+    calls += t.calls_per_second * x.duration_s();
+  }
   if (calls > kMaxCallsPerRun) {
     return at.Child(x, "duration_s")
         .Error("offers " + Num(calls) + " calls per run; the limit is " + Num(kMaxCallsPerRun));
@@ -397,12 +413,13 @@ Builder::Error Builder::Experiment() {
 
 using loader_internal::Builder;
 using loader_internal::kMaxReplications;
+using loader_internal::SetField;
 
-Loaded<Study> LoadStudy(std::string_view content, const std::string& display_name,
-                        const Overrides& overrides) {
-  pb::Simulation sim;
-  FieldPath::Tree tree;
-  const bool text = LooksLikeText(content);
+namespace loader_internal {
+
+std::optional<LoadError> Parse(std::string_view content, const std::string& display_name,
+                               pb::Simulation& sim, FieldPath::Tree& tree, bool& text) {
+  text = LooksLikeText(content);
   if (text) {
     google::protobuf::TextFormat::Parser parser;
     FirstSyntaxError errors;
@@ -414,6 +431,11 @@ Loaded<Study> LoadStudy(std::string_view content, const std::string& display_nam
   } else if (!sim.ParseFromArray(content.data(), static_cast<int>(content.size()))) {
     return LoadError{display_name, 0, "", "neither protobuf text format nor a binary Simulation"};
   }
+  return std::nullopt;
+}
+
+std::optional<LoadError> ApplyOverrides(const Overrides& overrides, const std::string& display_name,
+                                        pb::Simulation& sim) {
   // An override is checked here, without the file's line: 0 would otherwise pass
   // as the file's "0 = 1", and the file's line would point at the value it replaced.
   if (overrides.replications &&
@@ -424,18 +446,45 @@ Loaded<Study> LoadStudy(std::string_view content, const std::string& display_nam
   }
   if (overrides.seed) sim.mutable_experiment()->set_seed(*overrides.seed);
   if (overrides.replications) sim.mutable_experiment()->set_replications(*overrides.replications);
+  if (!overrides.policies.empty()) {
+    sim.mutable_experiment()->clear_policies();
+    for (const std::string& p : overrides.policies) sim.mutable_experiment()->add_policies(p);
+  }
+  for (const auto& [path, value] : overrides.sets) {
+    if (std::string err = SetField(sim, path, value); !err.empty()) {
+      return LoadError{"--set", 0, path, err};
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace loader_internal
+
+Loaded<Study> LoadStudy(std::string_view content, const std::string& display_name,
+                        const Overrides& overrides) {
+  pb::Simulation sim;
+  FieldPath::Tree tree;
+  bool text = false;
+  if (auto e = loader_internal::Parse(content, display_name, sim, tree, text)) return *e;
+  if (auto e = loader_internal::ApplyOverrides(overrides, display_name, sim)) return *e;
   return Builder(sim, FieldPath(display_name, text ? &tree : nullptr)).Build();
 }
 
-Loaded<Study> LoadStudyFile(const std::string& file, const Overrides& overrides) {
+Loaded<std::string> ReadInputFile(const std::string& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return LoadError{file, 0, "", "cannot open the file"};
   std::ostringstream content;
   content << in.rdbuf();
   if (in.bad()) return LoadError{file, 0, "", "cannot read the file"};
-  const std::string s = content.str();
+  std::string s = content.str();
   if (s.size() > (size_t{256} << 20)) return LoadError{file, 0, "", "larger than 256 MiB"};
-  return LoadStudy(s, file, overrides);
+  return s;
+}
+
+Loaded<Study> LoadStudyFile(const std::string& file, const Overrides& overrides) {
+  Loaded<std::string> content = ReadInputFile(file);
+  if (!content.ok()) return content.error();
+  return LoadStudy(content.value(), file, overrides);
 }
 
 }  // namespace crankback::topologies

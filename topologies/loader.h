@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "models/policy/cause_map.h"
@@ -27,12 +28,22 @@ struct ExperimentParams {
   uint64_t seed = 0;
 };
 
+// The loss system the report's theory lines describe (Experiment.theory): an
+// SBC's primary NAP overflowing to a second one. Servers and offered load are
+// read from the scenario when the lines are computed (experiments/theory.h).
+struct TheoryParams {
+  uint32_t sbc = 0;                                     // node index
+  uint32_t primary_nap = 0;                             // NAP index in that SBC
+  std::optional<uint32_t> overflow_nap = std::nullopt;  // absent: the primary alone
+};
+
 // Everything one `simrun` needs: the scenario, the policies to compare (the first
 // is the baseline) and the experiment.
 struct Study {
   models::ScenarioParams scenario;
   std::vector<policy::CauseMap> policies;
   ExperimentParams experiment;
+  std::optional<TheoryParams> theory = std::nullopt;
   std::string resolved_text;  // the input as protobuf text, for reproduction
 };
 
@@ -40,11 +51,37 @@ struct Study {
 struct Overrides {
   std::optional<uint64_t> seed = std::nullopt;
   std::optional<int> replications = std::nullopt;
+  // `simrun --set PATH=VALUE`, in order: any field by its path (see SweepAxis
+  // in simrun.proto for the syntax).
+  std::vector<std::pair<std::string, std::string>> sets = {};
+  // `simrun --policy NAME`: replaces experiment.policies (the first is the baseline).
+  std::vector<std::string> policies = {};
 };
 
 Loaded<Study> LoadStudyFile(const std::string& file, const Overrides& overrides = {});
 // `display_name` stands for the file in error messages.
 Loaded<Study> LoadStudy(std::string_view content, const std::string& display_name,
                         const Overrides& overrides = {});
+
+// One point of a sweep: the axes' values and the study they make.
+struct SweepPoint {
+  std::vector<std::string> values;  // one per axis, as written in the file
+  Study study;
+};
+
+// A whole experiment: the sweep's points in order (the last axis varies
+// fastest), each a complete, validated study. Without a sweep, one point.
+struct Plan {
+  std::vector<std::string> axes;  // field paths
+  std::vector<SweepPoint> points;
+  std::string resolved_text;  // the input with every override applied, as protobuf text
+};
+
+// The bytes of an input file (at most 256 MiB).
+Loaded<std::string> ReadInputFile(const std::string& file);
+
+Loaded<Plan> LoadPlanFile(const std::string& file, const Overrides& overrides = {});
+Loaded<Plan> LoadPlan(std::string_view content, const std::string& display_name,
+                      const Overrides& overrides = {});
 
 }  // namespace crankback::topologies

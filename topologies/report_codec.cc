@@ -28,25 +28,26 @@ std::string ReportToJson(const ReportData& report) {
   r.set_replications(report.replications);
   r.set_duration_s(report.duration_s);
   r.set_warmup_s(report.warmup_s);
-  for (const PolicyReport& p : report.policies) {
-    pb::PolicyResult* out = r.add_policies();
-    out->set_policy(p.policy);
-    Fill(p.attempts, out->mutable_attempts());
-    Fill(p.answered, out->mutable_answered());
-    Fill(p.completion, out->mutable_completion());
-    Fill(p.failed, out->mutable_failed());
-    Fill(p.abandoned, out->mutable_abandoned());
-    Fill(p.failed_retryable, out->mutable_failed_retryable());
-    for (const auto& [code, estimate] : p.failures) {
-      pb::CodeCount* c = out->add_failures();
-      c->set_code(code);
-      Fill(estimate, c->mutable_count());
+  for (const std::string& a : report.axes) r.add_axes(a);
+  for (const PointReport& point : report.points) {
+    pb::PointResult* pr = r.add_points();
+    for (const std::string& v : point.values) pr->add_values(v);
+    for (const PolicyReport& p : point.policies) {
+      pb::PolicyResult* out = pr->add_policies();
+      out->set_policy(p.policy);
+      for (const Metric& m : p.metrics) {
+        pb::Metric* mo = out->add_metrics();
+        mo->set_scope(m.scope);
+        mo->set_name(m.name);
+        Fill(m.value, mo->mutable_value());
+        if (m.vs_baseline) Fill(*m.vs_baseline, mo->mutable_vs_baseline());
+      }
     }
-    if (p.fraud) {
-      Fill(p.fraud->attempts, out->mutable_fraud_attempts());
-      Fill(p.fraud->answered, out->mutable_fraud_answered());
-      Fill(p.fraud->minutes, out->mutable_fraud_minutes());
-      Fill(p.fraud->clean_blocked, out->mutable_clean_blocked());
+    for (const TheoryValue& t : point.theory) {
+      pb::TheoryValue* tv = pr->add_theory();
+      tv->set_metric(t.metric);
+      tv->set_model(t.model);
+      tv->set_value(t.value);
     }
   }
   std::string json;

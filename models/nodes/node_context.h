@@ -27,6 +27,10 @@ struct NodeContext {
   const policy::CauseMap& policy;
   sip::TimerProfile timers;
   metrics::CallLog* log = nullptr;  // the decision trace of one call; null = not recording
+  // Node counters that cover a window (NapCounters) count from `warmup` on and
+  // integrate over [warmup, end): RunSpec::warmup and the end of arrivals.
+  sim::SimTime warmup = sim::SimTime::Zero();
+  sim::SimTime end = sim::SimTime::Max();
 };
 
 // Per-node counts, for reports and for tests that look inside the network.
@@ -38,6 +42,30 @@ struct NodeCounters {
   // Carrier: channels still held by answered calls when the run ended: their
   // BYE was lost (an outage) and no maximum call duration freed them.
   uint64_t hung_channels = 0;
+};
+
+// What one SBC NAP (trunk group) saw, counted from the warm-up on (see
+// RunSpec::warmup); NodeResult::naps holds one per NAP, in the SBC's order.
+struct NapCounters {
+  uint64_t inbound = 0;         // INVITEs arriving on this NAP from its peer
+  uint64_t offered = 0;         // calls whose route reached this NAP as egress: attempts + skips
+  uint64_t attempts = 0;        // outbound INVITEs sent on it
+  uint64_t capacity_skips = 0;  // skipped: max_sessions in use
+  uint64_t cps_skips = 0;       // skipped: its cps bucket was empty
+  uint64_t seizures = 0;        // sessions taken on it, inbound and outbound
+  uint64_t answered = 0;        // outbound legs answered
+  // Sessions in use integrated over [warm-up, end of arrivals): divided by that
+  // window it is the carried traffic in Erlangs.
+  double busy_seconds = 0;
+  double answered_seconds = 0;  // talk time of its answered outbound legs
+  double cost = 0;              // answered minutes x the route's cost_per_minute
+};
+
+// One route of an ingress NAP's list (by its index there), counted from the
+// warm-up on; NodeResult::routes holds them per NAP.
+struct RouteCounters {
+  uint64_t attempts = 0;  // outbound INVITEs sent for this route
+  uint64_t answered = 0;  // ... answered
 };
 
 }  // namespace crankback::nodes

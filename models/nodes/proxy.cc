@@ -357,6 +357,7 @@ void Proxy::MarkRetryAfter(sim::NodeId peer, const Message& unavailable) {
 void Proxy::OnTimerC(uint64_t branch_call_id) {
   auto ref = by_branch_.find(branch_call_id);
   if (ref == by_branch_.end()) return;
+  CountTimer(sip::ExtraTimer::kC);
   const BranchRef at = ref->second;
   Call& call = Hold(at.call);
   Branch& b = call.branches[at.index];

@@ -47,6 +47,7 @@ Sbc::Sbc(const NodeContext& ctx, sim::NodeId id, const SbcParams& params)
     naps_.push_back(Nap{&params.naps[i]});
     Nap& nap = naps_.back();
     nap.tokens = params.naps[i].cps_burst;
+    nap.routes.resize(params.naps[i].routes.size());
     if (params.naps[i].selection == RouteSelection::kLeastCost) {
       const std::vector<RouteParams>& routes = params.naps[i].routes;
       nap.order.resize(routes.size());
@@ -134,7 +135,12 @@ void Sbc::OnResponse(const Message& response) {
     return;
   }
   call.answered = true;
+  call.answered_at = engine().Now();
   ++counters_.answered;
+  if (Counting()) {
+    ++naps_[call.out_nap].counters.answered;
+    ++naps_[call.in_nap].routes[call.out_route].answered;
+  }
   metrics::RouteStep step;
   step.event = metrics::RouteStep::Event::kAnswered;
   step.route = call.out_route;
@@ -250,6 +256,7 @@ void Sbc::OnBye(const Message& bye) {
 void Sbc::OnCalleeBye(const Message& bye, uint64_t key) {
   Call& call = calls_.at(key);
   SendResponse(Message::ResponseTo(bye, 200));
+  EndTalk(call);
   CloseOutbound(call);
   if (call.inbound_open) {
     CloseInbound(call);
@@ -265,6 +272,7 @@ void Sbc::OnCalleeBye(const Message& bye, uint64_t key) {
 }
 
 void Sbc::ByeOutbound(Call& call) {
+  EndTalk(call);
   Message bye =
       Message::Request(Method::kBye, call.out_call_id, ++call.out_cseq, call.invite.origin_call);
   bye.in_dialog = true;
@@ -302,7 +310,7 @@ void Sbc::OnAckTimeout(const Message& response) {
 
 void Sbc::CloseInbound(Call& call) {
   call.inbound_open = false;
-  --naps_[call.in_nap].sessions;
+  ReleaseSession(call.in_nap);
   StopSessionTimer(call.invite.call_id);
 }
 
@@ -335,7 +343,8 @@ void Sbc::CloseOutbound(Call& call) {
   engine().Cancel(call.retry_timer);
   StopSessionTimer(call.out_call_id);
   by_out_.erase(call.out_call_id);
-  --naps_[call.out_nap].sessions;
+  EndTalk(call);
+  ReleaseSession(call.out_nap);
   call.out_call_id = 0;
 }
 

@@ -73,6 +73,11 @@ class Sbc : public sip::Endpoint {
   // Outbound INVITEs sent to each NAP.
   uint64_t nap_attempts(uint32_t nap) const { return naps_[nap].attempts; }
   const NodeCounters& counters() const { return counters_; }
+  // What NAP `nap` saw from the warm-up on, its busy time integrated up to
+  // `now` (the end of the run) within the window.
+  NapCounters nap_counters(uint32_t nap, sim::SimTime now) const;
+  // The routes of ingress NAP `nap`, by their index in its route list.
+  const std::vector<RouteCounters>& route_counters(uint32_t nap) const { return naps_[nap].routes; }
 
  protected:
   void OnRequest(const sip::Message& request) override;
@@ -90,7 +95,12 @@ class Sbc : public sip::Endpoint {
     std::vector<uint8_t> order = {};  // LEAST_COST: routes cheapest first, for every call
     double tokens = 0;                // CPS token bucket
     sim::SimTime refilled = sim::SimTime::Zero();
+    NapCounters counters = {};
+    std::vector<RouteCounters> routes = {};          // of its route list
+    sim::SimTime busy_since = sim::SimTime::Zero();  // `sessions` unchanged since
     bool AdmitAttempt(sim::SimTime now);
+    // The session-seconds of [busy_since, now) that fall in [from, to).
+    double BusySeconds(sim::SimTime now, sim::SimTime from, sim::SimTime to) const;
   };
   struct Call {
     sip::Message invite;  // as received on the inbound leg
@@ -107,6 +117,8 @@ class Sbc : public sip::Endpoint {
     uint8_t redirects = 0;
     CallState out_state = CallState::kNone;
     bool answered = false;
+    bool talk_counted = false;  // its answered leg's talk time is in its NAP's counters
+    sim::SimTime answered_at;
     bool inbound_open = true;
     bool out_provisional = false;  // the outbound leg had a 1xx: CANCEL may go
     bool cancel_pending = false;   // the caller cancelled before that 1xx
@@ -145,6 +157,11 @@ class Sbc : public sip::Endpoint {
   void OnAbandonedResponse(uint64_t out_call_id, const sip::Message& response);
   void ReleaseAbandoned(uint64_t out_call_id);
   void Log(const Call& call, metrics::RouteStep step);
+  // Counters: events at or after the warm-up count; sessions are integrated.
+  bool Counting() { return engine().Now() >= ctx_.warmup; }
+  void TakeSession(uint32_t nap);
+  void ReleaseSession(uint32_t nap);
+  void EndTalk(Call& call);
   sip::Message LocalRejection(const sip::Message& invite, policy::Condition condition,
                               sip::Cause cause) const;
 

@@ -45,6 +45,7 @@ bool Sbc::Nap::AdmitAttempt(sim::SimTime now) {
 void Sbc::OnInvite(const Message& invite) {
   ++counters_.invites;
   const int32_t nap = invite.from < peer_nap_.size() ? peer_nap_[invite.from] : -1;
+  if (nap >= 0 && Counting()) ++naps_[nap].counters.inbound;
   if (nap < 0 || naps_[nap].params->routes.empty()) {
     ++counters_.rejections;
     SendResponse(LocalRejection(invite, policy::Condition::kUnallocated, sip::Cause::kNoRoute));
@@ -61,7 +62,7 @@ void Sbc::OnInvite(const Message& invite) {
     SendResponse(LocalRejection(invite, policy::Condition::kCpsLimit, sip::Cause::kCpsLimit));
     return;
   }
-  ++in.sessions;
+  TakeSession(static_cast<uint32_t>(nap));
   ++counters_.seizures;
   Call& call = calls_[invite.call_id];
   call.invite = invite;
@@ -97,7 +98,10 @@ bool Sbc::SendOutbound(uint64_t key, uint32_t egress, int32_t route) {
   metrics::RouteStep step;
   step.route = route;
   step.nap = egress;
+  const bool counting = Counting();
+  if (counting) ++out.counters.offered;
   if (out.params->max_sessions != 0 && out.sessions >= out.params->max_sessions) {
+    if (counting) ++out.counters.capacity_skips;
     call.failure =
         LocalRejection(call.invite, policy::Condition::kSessionCap, sip::Cause::kCapacity);
     call.upstream_code = call.upstream_q850 = 0;
@@ -106,14 +110,19 @@ bool Sbc::SendOutbound(uint64_t key, uint32_t egress, int32_t route) {
     return false;  // a full egress trunk group is skipped, whatever the policy
   }
   if (!out.AdmitAttempt(engine().Now())) {
+    if (counting) ++out.counters.cps_skips;
     call.failure = LocalRejection(call.invite, policy::Condition::kCpsLimit, sip::Cause::kCpsLimit);
     call.upstream_code = call.upstream_q850 = 0;
     step.event = metrics::RouteStep::Event::kCpsSkip;
     Log(call, step);
     return false;
   }
-  ++out.sessions;
+  TakeSession(egress);
   ++out.attempts;
+  if (counting) {
+    ++out.counters.attempts;
+    ++naps_[call.in_nap].routes[route].attempts;
+  }
   call.out_nap = egress;
   call.out_route = route;
   call.out_call_id = (uint64_t{id()} + 1) << 40 | next_serial_++;
@@ -142,6 +151,7 @@ bool Sbc::SendOutbound(uint64_t key, uint32_t egress, int32_t route) {
 void Sbc::OnRetryTimeout(uint64_t key) {
   auto it = calls_.find(key);
   if (it == calls_.end()) return;
+  CountTimer(sip::ExtraTimer::kRouteRetry);
   Call& call = it->second;
   if (call.out_call_id == 0 || call.answered) return;
   const uint64_t out_id = call.out_call_id;
@@ -211,7 +221,7 @@ void Sbc::OnAbandonedResponse(uint64_t out_call_id, const Message& response) {
 void Sbc::ReleaseAbandoned(uint64_t out_call_id) {
   auto it = abandoned_.find(out_call_id);
   if (it == abandoned_.end()) return;
-  --naps_[it->second.nap].sessions;
+  ReleaseSession(it->second.nap);
   abandoned_.erase(it);
 }
 

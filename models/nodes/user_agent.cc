@@ -10,9 +10,17 @@ using sip::Method;
 
 namespace {
 
-// Message::origin_call of this agent's call `call_id`: its serial (the low 40 bits) + 1.
+// Redials take serials from here on, so a first attempt's serial, and with it
+// every per-call draw keyed by its origin_call, does not depend on how many
+// redials came before it (which differs between the policies compared).
+constexpr uint64_t kFirstRedialSerial = uint64_t{1} << 32;
+
+// Message::origin_call of this agent's call `call_id`: its serial (the low 40
+// bits) + 1 for a first attempt; UINT32_MAX - k for its k-th redial (from 0).
 uint32_t OriginCall(uint64_t call_id) {
   const uint64_t serial = call_id & ((uint64_t{1} << 40) - 1);
+  if (serial >= kFirstRedialSerial)
+    return static_cast<uint32_t>(UINT32_MAX - (serial - kFirstRedialSerial));
   return serial < UINT32_MAX ? static_cast<uint32_t>(serial + 1) : 0;
 }
 
@@ -50,9 +58,10 @@ UserAgent::UserAgent(const NodeContext& ctx, sim::NodeId id,
              ctx.rng.Stream(p->name, "destination"),
              ctx.rng.Stream(p->name, "patience"),
              ctx.rng.Stream(p->name, "fraud"),
+             ctx.rng.Stream(p->name, "redial"),
              Cumulative(p->weights),
              p->fraud ? Cumulative(p->fraud->weights) : std::vector<double>{}};
-    s.gap = sim::Distribution::Exponential(1.0 / p->calls_per_second);
+    s.process = traffic::ArrivalProcess(p->calls_per_second, p->profile, p->flash_crowds, end);
     sources_.push_back(std::move(s));
   }
 }
@@ -66,17 +75,14 @@ void UserAgent::Start() {
 // Offers arrivals over [0, end): the next one is scheduled only if it falls before `end`.
 void UserAgent::ScheduleArrival(uint32_t source) {
   Source& s = sources_[source];
-  const sim::Duration gap = s.gap.SampleDuration(s.arrivals);
-  if (engine().Now() + gap < end_) engine().ScheduleIn(gap, [this, source] { Arrival(source); });
+  if (const std::optional<sim::SimTime> at = s.process.Next(engine().Now(), s.arrivals))
+    engine().ScheduleAt(*at, [this, source] { Arrival(source); });
 }
 
 void UserAgent::Arrival(uint32_t source) {
   Source& s = sources_[source];
-  const uint64_t call_id = (uint64_t{id()} + 1) << 40 | next_serial_++;
   Call call;
   call.source = source;
-  call.arrival = engine().Now();
-  call.origin_call = OriginCall(call_id);
   call.holding = s.params->holding_time.SampleDuration(s.holding);
   call.destination = Pick(s.params->destinations, s.cumulative, s.destination.NextOpenUniform());
   if (const std::optional<FraudMix>& fraud = s.params->fraud) {
@@ -89,9 +95,22 @@ void UserAgent::Arrival(uint32_t source) {
     if (call.fraud && fraud->holding_time)
       call.holding = fraud->holding_time->SampleDuration(s.fraud);
   }
-  if (s.params->patience) {
-    const sim::Duration patience = s.params->patience->SampleDuration(s.patience);
-    call.abandon = engine().ScheduleIn(patience, [this, call_id] { Abandon(call_id); });
+  std::optional<sim::Duration> patience;
+  if (s.params->patience) patience = s.params->patience->SampleDuration(s.patience);
+  Dial(call, patience);
+  ScheduleArrival(source);
+}
+
+// Starts a call attempt now: a new Call-ID and serial, the caller's patience
+// timer, the INVITE.
+void UserAgent::Dial(Call call, std::optional<sim::Duration> patience) {
+  const uint64_t serial =
+      call.redial == 0 ? next_serial_++ : kFirstRedialSerial + redials_started_++;
+  const uint64_t call_id = (uint64_t{id()} + 1) << 40 | serial;
+  call.arrival = engine().Now();
+  call.origin_call = OriginCall(call_id);
+  if (patience) {
+    call.abandon = engine().ScheduleIn(*patience, [this, call_id] { Abandon(call_id); });
   }
   calls_.emplace(call_id, call);
   Message invite = Message::Request(Method::kInvite, call_id, 1, OriginCall(call_id));
@@ -99,9 +118,37 @@ void UserAgent::Arrival(uint32_t source) {
   invite.truth.fraud = call.fraud;
   invite.rel100 = timers().rel100;
   invite.session_expires_s = sip::SessionExpiresField(timers());
-  SendRequest(s.params->via, invite);
+  SendRequest(sources_[call.source].params->via, invite);
+}
 
-  ScheduleArrival(source);
+// A failed attempt the caller did not give up on may be redialled: the same
+// number, holding time and fraud flag, after the redial delay. Redials are
+// made after the end of the arrivals too: each call's attempts end with it.
+void UserAgent::MaybeRedial(const Call& failed, int code) {
+  Source& s = sources_[failed.source];
+  if (!s.params->redial || failed.give_up) return;
+  const std::optional<sim::Duration> after =
+      traffic::RedialAfter(*s.params->redial, code, failed.redial, s.redial);
+  if (!after) return;
+  Call next;
+  next.source = failed.source;
+  next.holding = failed.holding;
+  next.destination = failed.destination;
+  next.fraud = failed.fraud;
+  next.redial = failed.redial + 1;
+  const uint64_t key = next_redial_++;
+  redials_.emplace(key, next);
+  engine().ScheduleIn(*after, [this, key] { Redial(key); });
+}
+
+void UserAgent::Redial(uint64_t key) {
+  auto it = redials_.find(key);
+  const Call call = it->second;
+  redials_.erase(it);
+  Source& s = sources_[call.source];
+  std::optional<sim::Duration> patience;  // a redial's own, from the redial stream
+  if (s.params->patience) patience = s.params->patience->SampleDuration(s.redial);
+  Dial(call, patience);
 }
 
 void UserAgent::OnResponse(const Message& response) {
@@ -116,6 +163,8 @@ void UserAgent::OnResponse(const Message& response) {
   if (response.method != Method::kInvite || response.in_dialog) return;
   if (!response.is_final()) {
     call.provisional = true;
+    if (call.pdd_s < 0 && (response.status == 180 || response.status == 183))
+      call.pdd_s = sim::ToSeconds(engine().Now() - call.arrival);  // 100 is not alerting
     if (call.give_up && !call.cancelled) SendCancel(response.call_id, call);
     return;
   }
@@ -124,6 +173,7 @@ void UserAgent::OnResponse(const Message& response) {
     const bool abandoned = call.cancelled && response.status == 487;
     Finish(call, abandoned ? metrics::Result::kAbandoned : metrics::Result::kFailed,
            response.status, response.truth);
+    if (!abandoned) MaybeRedial(call, response.status);
     calls_.erase(it);
     return;
   }
@@ -183,6 +233,7 @@ void UserAgent::OnTimeout(const Message& request) {
     truth.cause = sip::Cause::kTimeout;
     Finish(it->second, it->second.give_up ? metrics::Result::kAbandoned : metrics::Result::kFailed,
            408, truth);
+    MaybeRedial(it->second, 408);
   }
   calls_.erase(it);  // INVITE: over; BYE: the dialog is gone either way
 }
@@ -206,6 +257,13 @@ void UserAgent::Finish(const Call& call, metrics::Result result, int code,
   o.final_code = code;
   o.truth = truth;
   o.fraud = call.fraud;
+  o.origin = id();
+  o.serial = call.origin_call;
+  o.pdd_s = call.pdd_s;
+  // Finish runs at the 2xx of an answered call; call.arrival is when its INVITE went.
+  if (result == metrics::Result::kAnswered)
+    o.setup_s = sim::ToSeconds(engine().Now() - call.arrival);
+  o.redial = call.redial;
   if (result == metrics::Result::kAnswered) o.answered_s = sim::ToSeconds(call.holding);
   ctx_.metrics.Record(o);
   if (ctx_.log != nullptr && ctx_.log->Wants(call.origin_call)) ctx_.log->AddOutcome(id(), o);

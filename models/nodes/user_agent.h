@@ -1,5 +1,7 @@
-// A caller population behind one user agent: Poisson call arrivals, each with
-// its dialled number and holding time, and the outcome of every call.
+// A caller population behind one user agent: Poisson call arrivals (at a
+// constant rate, or shaped by a rate profile and flash crowds), each with its
+// dialled number and holding time, caller redial after a failure, and the
+// outcome of every call attempt.
 //
 //   UserAgent callers(ctx, id, "callers", {&traffic}, end);
 //   callers.Start();   // schedules the first arrival of each traffic source
@@ -10,6 +12,10 @@
 // its calls fraudulent: ground truth that rides on the INVITE (truth.fraud)
 // and into the call's outcome, while the network sees only what its fraud
 // scorer and policies make of it.
+//
+// A redial is a new call attempt with a serial (Message::origin_call) of its
+// own, counted down from UINT32_MAX, so first attempts are numbered 1, 2, ...
+// whatever redials happen, and meet the same per-call draws under every policy.
 #pragma once
 
 #include <optional>
@@ -18,6 +24,9 @@
 #include <vector>
 
 #include "models/nodes/node_context.h"
+#include "models/traffic/arrival_process.h"
+#include "models/traffic/rate_function.h"
+#include "models/traffic/redial.h"
 #include "sim/distribution.h"
 
 namespace crankback::nodes {
@@ -44,6 +53,12 @@ struct TrafficParams {
   std::vector<double> weights;                   // same length, positive
   std::optional<sim::Distribution> patience;     // hang up unanswered calls after this
   std::optional<FraudMix> fraud = std::nullopt;  // absent: no fraudulent calls
+  // The rate over time: calls_per_second x the profile's multiplier x the flash
+  // crowds' in force. Neither: Poisson at calls_per_second.
+  traffic::RateProfile profile = {};
+  std::vector<traffic::FlashCrowd> flash_crowds = {};
+  // Callers redial failed attempts (not abandoned ones); absent: never.
+  std::optional<traffic::RedialParams> redial = std::nullopt;
 };
 
 class UserAgent : public sip::Endpoint {
@@ -53,7 +68,8 @@ class UserAgent : public sip::Endpoint {
 
   void Start();
   size_t active_calls() const { return calls_.size(); }
-  uint64_t calls_started() const { return next_serial_; }
+  // Call attempts started, redials included: each ends in one outcome.
+  uint64_t calls_started() const { return next_serial_ + redials_started_; }
 
  protected:
   void OnRequest(const sip::Message& request) override;
@@ -71,9 +87,10 @@ class UserAgent : public sip::Endpoint {
     sim::RngStream destination;
     sim::RngStream patience;
     sim::RngStream fraud;                  // drawn only when the source has a fraud mix
+    sim::RngStream redial;                 // drawn only when the source redials
     std::vector<double> cumulative;        // normalized weights
     std::vector<double> fraud_cumulative;  // of the fraud mix's destinations
-    sim::Distribution gap = {};            // Poisson arrivals: exponential inter-arrival times
+    traffic::ArrivalProcess process = {};  // when the next call arrives
   };
   struct Call {
     uint32_t source = 0;
@@ -86,12 +103,17 @@ class UserAgent : public sip::Endpoint {
     bool give_up = false;      // patience ran out
     bool cancelled = false;    // CANCEL sent
     bool fraud = false;        // ground truth: the call is fraudulent
+    uint32_t redial = 0;       // 0: a first attempt; n: the n-th redial
     uint32_t origin_call = 0;  // Message::origin_call of its messages
+    double pdd_s = -1;         // INVITE to the first 180/183; < 0: none yet
     sim::EventId abandon;
   };
 
   void Arrival(uint32_t source);
   void ScheduleArrival(uint32_t source);
+  void Dial(Call call, std::optional<sim::Duration> patience);
+  void MaybeRedial(const Call& failed, int code);
+  void Redial(uint64_t key);
   void HangUp(uint64_t call_id);
   void Abandon(uint64_t call_id);
   void SendCancel(uint64_t call_id, Call& call);
@@ -102,6 +124,9 @@ class UserAgent : public sip::Endpoint {
   std::vector<Source> sources_;
   std::unordered_map<uint64_t, Call> calls_;
   uint64_t next_serial_ = 0;
+  std::unordered_map<uint64_t, Call> redials_;  // waiting for their delay, by key
+  uint64_t next_redial_ = 0;
+  uint64_t redials_started_ = 0;
 };
 
 }  // namespace crankback::nodes

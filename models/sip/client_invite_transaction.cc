@@ -21,7 +21,7 @@ const char* StateName(ClientInviteTransaction::State s) {
 
 ClientInviteTransaction::ClientInviteTransaction(const TimerProfile& profile,
                                                  bool reliable_transport, const Message& request)
-    : profile_(profile), reliable_(reliable_transport), request_(request), interval_(profile.t1) {
+    : profile_(&profile), reliable_(reliable_transport), request_(request), interval_(profile.t1) {
   request_.retransmission = false;
 }
 
@@ -29,9 +29,9 @@ Effects ClientInviteTransaction::Start(sim::SimTime /*now*/) {
   Effects out;
   out.Send(request_, false);
   if (!reliable_) timers_.Start(out, TimerName::kA, interval_);
-  timers_.Start(out, TimerName::kB, profile_.TimerB());
-  if (profile_.final_response_timeout) {
-    timers_.Start(out, TimerName::kFinalResponse, *profile_.final_response_timeout);
+  timers_.Start(out, TimerName::kB, profile_->TimerB());
+  if (profile_->final_response_timeout) {
+    timers_.Start(out, TimerName::kFinalResponse, *profile_->final_response_timeout);
   }
   return out;
 }
@@ -72,14 +72,14 @@ Effects ClientInviteTransaction::InCalling(const Input& in) {
 // Timer A: retransmit and double (A1; capped at T2 for Kamailio, D1), or give
 // up when the profile's retransmission budget is spent (SIPp).
 Effects ClientInviteTransaction::OnTimerA() {
-  if (profile_.max_invite_retransmissions &&
-      retransmissions_ >= *profile_.max_invite_retransmissions) {
+  if (profile_->max_invite_retransmissions &&
+      retransmissions_ >= *profile_->max_invite_retransmissions) {
     return GiveUp(Effect::Kind::kTimeout, TimerName::kA);
   }
   Effects out;
   out.Send(request_, true);
   ++retransmissions_;
-  interval_ = NextInterval(interval_, profile_.t2, profile_.invite_retransmit_capped_at_t2);
+  interval_ = NextInterval(interval_, profile_->t2, profile_->invite_retransmit_capped_at_t2);
   timers_.Start(out, TimerName::kA, interval_);
   return out;
 }
@@ -102,13 +102,13 @@ Effects ClientInviteTransaction::OnResponse(const Message& response) {
   }
   if (response.status < 300) {  // never ACKed here (A7)
     state_ = State::kAccepted;
-    timers_.Start(out, TimerName::kM, profile_.TimerM());
+    timers_.Start(out, TimerName::kM, profile_->TimerM());
     return out;
   }
   out.Send(BuildAck(), false);
   state_ = State::kCompleted;
   if (reliable_) return Terminate(out);
-  timers_.Start(out, TimerName::kD, profile_.TimerD());
+  timers_.Start(out, TimerName::kD, profile_->TimerD());
   return out;
 }
 

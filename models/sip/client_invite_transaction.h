@@ -24,8 +24,10 @@ class ClientInviteTransaction : public TransactionCore {
  public:
   enum class State : uint8_t { kCalling, kProceeding, kCompleted, kAccepted, kTerminated };
 
+  // `profile` is kept by address: it must outlive the machine.
   ClientInviteTransaction(const TimerProfile& profile, bool reliable_transport,
                           const Message& request);
+  ClientInviteTransaction(TimerProfile&&, bool, const Message&) = delete;
 
   Effects Start(sim::SimTime now);
   Effects OnInput(sim::SimTime now, const Input& in);
@@ -44,7 +46,7 @@ class ClientInviteTransaction : public TransactionCore {
   Effects Terminate(Effects out);
   Message BuildAck() const;
 
-  TimerProfile profile_;
+  const TimerProfile* profile_;  // not copied: the caller's profile must outlive the machine
   bool reliable_;
   Message request_;
   State state_ = State::kCalling;

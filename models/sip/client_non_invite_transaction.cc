@@ -20,7 +20,7 @@ const char* StateName(ClientNonInviteTransaction::State s) {
 ClientNonInviteTransaction::ClientNonInviteTransaction(const TimerProfile& profile,
                                                        bool reliable_transport,
                                                        const Message& request)
-    : profile_(profile), reliable_(reliable_transport), request_(request), interval_(profile.t1) {
+    : profile_(&profile), reliable_(reliable_transport), request_(request), interval_(profile.t1) {
   request_.retransmission = false;
 }
 
@@ -28,9 +28,9 @@ Effects ClientNonInviteTransaction::Start(sim::SimTime /*now*/) {
   Effects out;
   out.Send(request_, false);
   if (!reliable_) timers_.Start(out, TimerName::kE, interval_);
-  timers_.Start(out, TimerName::kF, profile_.TimerF());
-  if (profile_.final_response_timeout) {
-    timers_.Start(out, TimerName::kFinalResponse, *profile_.final_response_timeout);
+  timers_.Start(out, TimerName::kF, profile_->TimerF());
+  if (profile_->final_response_timeout) {
+    timers_.Start(out, TimerName::kFinalResponse, *profile_->final_response_timeout);
   }
   return out;
 }
@@ -69,15 +69,15 @@ Effects ClientNonInviteTransaction::InTryingOrProceeding(const Input& in) {
 // Timer F (or fr_timer): a timeout in either state (B1, B3).
 Effects ClientNonInviteTransaction::OnTimer(TimerName timer) {
   if (timer != TimerName::kE) return GiveUp(Effect::Kind::kTimeout, timer);
-  if (profile_.max_non_invite_retransmissions &&
-      retransmissions_ >= *profile_.max_non_invite_retransmissions) {
+  if (profile_->max_non_invite_retransmissions &&
+      retransmissions_ >= *profile_->max_non_invite_retransmissions) {
     return GiveUp(Effect::Kind::kTimeout, TimerName::kE);
   }
   Effects out;
   out.Send(request_, true);
   ++retransmissions_;
-  interval_ = state_ == State::kProceeding ? profile_.t2
-                                           : NextInterval(interval_, profile_.t2, /*capped=*/true);
+  interval_ = state_ == State::kProceeding ? profile_->t2
+                                           : NextInterval(interval_, profile_->t2, /*capped=*/true);
   timers_.Start(out, TimerName::kE, interval_);
   return out;
 }
@@ -90,8 +90,8 @@ Effects ClientNonInviteTransaction::OnResponse(const Message& response) {
     if (state_ == State::kTrying) {
       state_ = State::kProceeding;
       // RFC: the running E is left alone (B2); PJSIP and Kamailio restart it at T2.
-      if (profile_.nict_provisional_restarts_e_at_t2 && timers_.running(TimerName::kE)) {
-        interval_ = profile_.t2;
+      if (profile_->nict_provisional_restarts_e_at_t2 && timers_.running(TimerName::kE)) {
+        interval_ = profile_->t2;
         timers_.Start(out, TimerName::kE, interval_);
       }
     }
@@ -101,7 +101,7 @@ Effects ClientNonInviteTransaction::OnResponse(const Message& response) {
   out.PassToTu(response);
   state_ = State::kCompleted;  // B4
   if (reliable_) return Terminate(out);
-  timers_.Start(out, TimerName::kK, profile_.TimerK());
+  timers_.Start(out, TimerName::kK, profile_->TimerK());
   return out;
 }
 

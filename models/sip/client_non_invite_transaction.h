@@ -23,8 +23,10 @@ class ClientNonInviteTransaction : public TransactionCore {
  public:
   enum class State : uint8_t { kTrying, kProceeding, kCompleted, kTerminated };
 
+  // `profile` is kept by address: it must outlive the machine.
   ClientNonInviteTransaction(const TimerProfile& profile, bool reliable_transport,
                              const Message& request);
+  ClientNonInviteTransaction(TimerProfile&&, bool, const Message&) = delete;
 
   Effects Start(sim::SimTime now);
   Effects OnInput(sim::SimTime now, const Input& in);
@@ -40,7 +42,7 @@ class ClientNonInviteTransaction : public TransactionCore {
   Effects GiveUp(Effect::Kind tell, TimerName timer = TimerName::kA);
   Effects Terminate(Effects out);
 
-  TimerProfile profile_;
+  const TimerProfile* profile_;  // not copied: the caller's profile must outlive the machine
   bool reliable_;
   Message request_;
   State state_ = State::kTrying;

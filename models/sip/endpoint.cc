@@ -16,10 +16,10 @@ SendResult Endpoint::Transmit(sim::NodeId to, Message m) { return sip_.Send(id_,
 
 template <class Tx>
 void Endpoint::Apply(bool client, const Key& key, Tx* tx, const Effects& effects) {
-  // `tx` stays valid while the node reacts: the maps are node-based, and only
-  // kTerminated (always the last effect) erases this transaction.
+  // `tx` stays valid while the node reacts: the tables keep values in place,
+  // and only kTerminated (always the last effect) erases this transaction.
   for (const Effect& e : effects) {
-    const auto t = static_cast<size_t>(e.timer);
+    const size_t t = TimerSlot(e.timer);
     switch (e.kind) {
       case Effect::Kind::kStopTimer:
         engine().Cancel(tx->timers[t]);
@@ -47,8 +47,9 @@ void Endpoint::Apply(bool client, const Key& key, Tx* tx, const Effects& effects
       case Effect::Kind::kStartTimer: {
         engine().Cancel(tx->timers[t]);
         const TimerName name = e.timer;
-        tx->timers[t] =
-            engine().ScheduleIn(e.delay, [this, client, key, name] { OnTimer(client, key, name); });
+        const uint32_t slot = tx->self;
+        tx->timers[t] = engine().ScheduleIn(
+            e.delay, [this, client, key, slot, name] { OnTimer(client, key, slot, name); });
         break;
       }
       case Effect::Kind::kPassToTu:
@@ -101,21 +102,21 @@ void Endpoint::Apply(bool client, const Key& key, Tx* tx, const Effects& effects
   }
 }
 
-void Endpoint::OnTimer(bool client, Key key, TimerName name) {
+void Endpoint::OnTimer(bool client, Key key, uint32_t slot, TimerName name) {
   ++expirations_[static_cast<size_t>(name)];
   const Input in = Input::Timer(name);
   if (client) {
-    auto it = clients_.find(key);
+    auto it = clients_.find_at(slot, key);
     if (it == clients_.end()) return;
-    it->second.timers[static_cast<size_t>(name)] = {};
+    it->second.timers[TimerSlot(name)] = {};
     const Effects out =
         std::visit([&](auto& m) { return m.OnInput(engine().Now(), in); }, it->second.machine);
     Apply(true, key, &it->second, out);
     return;
   }
-  auto it = servers_.find(key);
+  auto it = servers_.find_at(slot, key);
   if (it == servers_.end()) return;
-  it->second.timers[static_cast<size_t>(name)] = {};
+  it->second.timers[TimerSlot(name)] = {};
   const Effects out =
       std::visit([&](auto& m) { return m.OnInput(engine().Now(), in); }, it->second.machine);
   Apply(false, key, &it->second, out);
@@ -133,14 +134,12 @@ void Endpoint::SendRequest(sim::NodeId to, const Message& request) {
     clients_.erase(old);
   }
   const bool reliable = sip_.IsReliable(id_, to);
-  ClientTx* tx;
-  if (m.method == Method::kInvite) {
-    tx = &clients_.emplace(key, ClientTx{ClientInviteTransaction(timers_, reliable, m), to, {}})
-              .first->second;
-  } else {
-    tx = &clients_.emplace(key, ClientTx{ClientNonInviteTransaction(timers_, reliable, m), to, {}})
-              .first->second;
-  }
+  auto slot =
+      m.method == Method::kInvite
+          ? clients_.emplace(key, ClientTx{ClientInviteTransaction(timers_, reliable, m), to})
+          : clients_.emplace(key, ClientTx{ClientNonInviteTransaction(timers_, reliable, m), to});
+  ClientTx* tx = &slot.first->second;
+  tx->self = slot.first.slot();
   const Effects out =
       std::visit([&](auto& machine) { return machine.Start(engine().Now()); }, tx->machine);
   Apply(true, key, tx, out);
@@ -244,15 +243,13 @@ void Endpoint::Receive(const Message& m) {
     return;
   }
   const bool reliable = sip_.IsReliable(id_, m.from);
-  ServerTx* tx;
-  if (m.method == Method::kInvite) {
-    tx = &servers_.emplace(key, ServerTx{ServerInviteTransaction(timers_, reliable, m), m.from, {}})
-              .first->second;
-  } else {
-    tx = &servers_
-              .emplace(key, ServerTx{ServerNonInviteTransaction(timers_, reliable, m), m.from, {}})
-              .first->second;
-  }
+  auto slot =
+      m.method == Method::kInvite
+          ? servers_.emplace(key, ServerTx{ServerInviteTransaction(timers_, reliable, m), m.from})
+          : servers_.emplace(key,
+                             ServerTx{ServerNonInviteTransaction(timers_, reliable, m), m.from});
+  ServerTx* tx = &slot.first->second;
+  tx->self = slot.first.slot();
   const Effects out =
       std::visit([&](auto& machine) { return machine.Start(engine().Now()); }, tx->machine);
   Apply(false, key, tx, out);
@@ -386,6 +383,9 @@ void Endpoint::OnAckForAnswer(const Message& ack) {
 }
 
 void Endpoint::OnCoreTimer(Key key, CoreTimer which) {
+  static_assert(static_cast<int>(CoreTimer::kCancelCleanup) ==
+                static_cast<int>(ExtraTimer::kCancelCleanup));
+  ++extra_expirations_[static_cast<size_t>(which)];
   switch (which) {
     case CoreTimer::kForgetAck:
       acks_.erase(key);

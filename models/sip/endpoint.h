@@ -40,12 +40,59 @@
 #include "models/sip/transaction.h"
 #include "models/sip/transport.h"
 #include "sim/engine.h"
+#include "sim/flat_table.h"
 #include "sim/rng.h"
 
 namespace crankback::sip {
 
 // Expirations per timer name, for reports and tests.
 using TimerCounts = std::array<uint64_t, kTimerNameCount>;
+
+// Timers beyond the transaction machines' (TimerName): the UA core's, and
+// those of node logic above it. The first six follow Endpoint::CoreTimer.
+enum class ExtraTimer : uint8_t {
+  kRetransmit2xx,   // UAS core: the 2xx re-sent until its ACK (X4)
+  kGiveUp2xx,       // UAS core: no ACK for the 2xx in 64*T1 (X4)
+  kForgetAck,       // UAC core: the ACK of a 2xx kept 64*T1 for its retransmissions
+  kRetransmit1xx,   // RFC 3262: a reliable 1xx re-sent until its PRACK
+  kGiveUp1xx,       // RFC 3262: a reliable 1xx never PRACKed (R3)
+  kCancelCleanup,   // Y7: no final for a cancelled INVITE in 64*T1
+  kGlareRetry,      // G3: our re-INVITE retried after a 491
+  kSessionRefresh,  // RFC 4028: the refresher's SE/2
+  kSessionExpiry,   // RFC 4028: no refresh came
+  kC,               // proxy: Timer C (RFC 3261 16.8)
+  kRouteRetry,      // SBC: a route's route-retry timeout
+};
+inline constexpr int kExtraTimerCount = 11;
+using ExtraTimerCounts = std::array<uint64_t, kExtraTimerCount>;
+
+constexpr const char* ExtraTimerString(ExtraTimer t) {
+  switch (t) {
+    case ExtraTimer::kRetransmit2xx:
+      return "2xx_retransmit";
+    case ExtraTimer::kGiveUp2xx:
+      return "2xx_give_up";
+    case ExtraTimer::kForgetAck:
+      return "ack_retention";
+    case ExtraTimer::kRetransmit1xx:
+      return "100rel_retransmit";
+    case ExtraTimer::kGiveUp1xx:
+      return "100rel_give_up";
+    case ExtraTimer::kCancelCleanup:
+      return "cancel_give_up";
+    case ExtraTimer::kGlareRetry:
+      return "glare_retry";
+    case ExtraTimer::kSessionRefresh:
+      return "session_refresh";
+    case ExtraTimer::kSessionExpiry:
+      return "session_expiry";
+    case ExtraTimer::kC:
+      return "C";
+    case ExtraTimer::kRouteRetry:
+      return "route_retry";
+  }
+  return "?";
+}
 
 class Endpoint {
  public:
@@ -68,6 +115,7 @@ class Endpoint {
   }
   uint64_t stray_messages() const { return stray_; }
   const TimerCounts& timer_expirations() const { return expirations_; }
+  const ExtraTimerCounts& extra_timer_expirations() const { return extra_expirations_; }
 
  protected:
   // A new request; for ACK, only the first ACK of a 2xx.
@@ -103,6 +151,8 @@ class Endpoint {
   void StopSessionTimer(uint64_t call_id);
 
   sim::Engine& engine() { return sip_.engine(); }
+  // A node-logic timer fired (Timer C, a route-retry timeout): for the counts.
+  void CountTimer(ExtraTimer t) { ++extra_expirations_[static_cast<size_t>(t)]; }
   const TimerProfile& timers() const { return timers_; }
 
  private:
@@ -115,13 +165,24 @@ class Endpoint {
   struct KeyHash {
     size_t operator()(const Key& k) const;
   };
+  // A machine runs at most five distinct timers, and no two of one machine
+  // share a slot here: ICT A B D M FinalResponse, NICT E F K FinalResponse,
+  // IST G H I L Trying100, NIST J Trying100.
+  static constexpr size_t kTimerSlots = 5;
+  static constexpr size_t TimerSlot(TimerName t) {
+    // In TimerName order: A B D E F G H I J K L M Trying100 FinalResponse.
+    constexpr std::array<uint8_t, kTimerNameCount> kSlot = {0, 1, 2, 0, 1, 0, 1,
+                                                            2, 2, 2, 3, 3, 4, 4};
+    return kSlot[static_cast<size_t>(t)];
+  }
   template <class Machines>
   struct Transaction {
     Machines machine;
     sim::NodeId peer;
-    std::array<sim::EventId, kTimerNameCount> timers{};
-    sim::EventId cancel_cleanup{};  // ICT: Y7, armed by our CANCEL
-    uint32_t last_rseq = 0;         // ICT: RSeq of the last reliable 1xx PRACKed
+    std::array<sim::EventId, kTimerSlots> timers{};  // by TimerSlot(name)
+    sim::EventId cancel_cleanup{};                   // ICT: Y7, armed by our CANCEL
+    uint32_t last_rseq = 0;                          // ICT: RSeq of the last reliable 1xx PRACKed
+    uint32_t self = 0;                               // its slot in clients_/servers_
   };
   using ClientTx = Transaction<std::variant<ClientInviteTransaction, ClientNonInviteTransaction>>;
   using ServerTx = Transaction<std::variant<ServerInviteTransaction, ServerNonInviteTransaction>>;
@@ -173,7 +234,7 @@ class Endpoint {
   static Key InviteKey(const Message& m) { return Key{m.call_id, m.cseq, Method::kInvite}; }
   template <class Tx>
   void Apply(bool client, const Key& key, Tx* tx, const Effects& effects);
-  void OnTimer(bool client, Key key, TimerName name);
+  void OnTimer(bool client, Key key, uint32_t slot, TimerName name);
   void OnCoreTimer(Key key, CoreTimer which);
   void OnAckForAnswer(const Message& ack);
   void OnClientResponse(const Message& response);
@@ -198,16 +259,17 @@ class Endpoint {
   SipNetwork& sip_;
   sim::NodeId id_;
   TimerProfile timers_;
-  std::unordered_map<Key, ClientTx, KeyHash> clients_;
-  std::unordered_map<Key, ServerTx, KeyHash> servers_;
-  std::unordered_map<Key, Answer, KeyHash> answers_;
-  std::unordered_map<Key, SentAck, KeyHash> acks_;
+  sim::FlatTable<Key, ClientTx, KeyHash> clients_;
+  sim::FlatTable<Key, ServerTx, KeyHash> servers_;
+  sim::FlatTable<Key, Answer, KeyHash> answers_;
+  sim::FlatTable<Key, SentAck, KeyHash> acks_;
   std::unordered_map<Key, Provisional, KeyHash> provisionals_;  // by INVITE key
   std::unordered_map<uint64_t, ReInvite> reinvites_;            // by Call-ID
   std::unordered_map<uint64_t, uint32_t> inbound_reinvites_;    // Call-ID -> unanswered CSeq
   std::unordered_map<uint64_t, Session> sessions_;              // by Call-ID
   sim::RngStream random_;
   TimerCounts expirations_{};
+  ExtraTimerCounts extra_expirations_{};
   uint64_t stray_ = 0;
 };
 

@@ -74,6 +74,7 @@ bool Endpoint::SendReInvite(sim::NodeId to, const Message& reinvite) {
 }
 
 void Endpoint::OnGlareRetry(uint64_t call_id) {
+  CountTimer(ExtraTimer::kGlareRetry);
   auto it = reinvites_.find(call_id);
   if (it == reinvites_.end()) return;
   ReInvite& own = it->second;
@@ -133,6 +134,7 @@ void Endpoint::OnSessionTimer(uint64_t call_id) {
   auto it = sessions_.find(call_id);
   if (it == sessions_.end()) return;
   Session& s = it->second;
+  CountTimer(s.refresher ? ExtraTimer::kSessionRefresh : ExtraTimer::kSessionExpiry);
   if (s.refresher) {
     Message refresh = s.refresh;
     refresh.cseq = NextCseq(call_id);

@@ -52,21 +52,21 @@ struct GroundTruth {
   bool fraud = false;          // the call is fraudulent: set by its user agent, kept on every leg
 };
 
-struct Message {
+struct Message {  // 64 bytes, one cache line: keep the fields packed when adding one
   Method method = Method::kInvite;  // a request's method, or the CSeq method answered
-  int16_t status = 0;               // 0 for a request, 100-699 for a response
   bool retransmission = false;
+  int16_t status = 0;  // 0 for a request, 100-699 for a response
   uint32_t cseq = 1;
   uint32_t origin_call = 0;  // the originating call's serial at its user agent + 1; 0 = none
+  uint32_t destination = 0;  // index of the dialled number (Request-URI) in the scenario
   uint64_t call_id = 0;
-  uint32_t destination = 0;   // index of the dialled number (Request-URI) in the scenario
-  int16_t reason_q850 = 0;    // Reason: Q.850;cause=N, 0 = absent
+  int16_t reason_q850 = 0;  // Reason: Q.850;cause=N, 0 = absent
+  Rel100 rel100 = Rel100::kNone;
+  bool in_dialog = false;     // carries the To tag: BYE, PRACK, ACK of a 2xx, a re-INVITE
   int32_t retry_after_s = 0;  // 0 = absent
   int32_t contact = -1;       // a 3xx's Contact: the node index it names; -1 = none
-  Rel100 rel100 = Rel100::kNone;
-  bool in_dialog = false;  // carries the To tag: BYE, PRACK, ACK of a 2xx, a re-INVITE
-  uint32_t rseq = 0;       // a reliable 1xx's RSeq (RFC 3262); 0 = sent unreliably
-  uint32_t rack_rseq = 0;  // a PRACK's RAck: the RSeq and the INVITE's CSeq it confirms
+  uint32_t rseq = 0;          // a reliable 1xx's RSeq (RFC 3262); 0 = sent unreliably
+  uint32_t rack_rseq = 0;     // a PRACK's RAck: the RSeq and the INVITE's CSeq it confirms
   uint32_t rack_cseq = 0;
   int32_t session_expires_s =
       0;  // RFC 4028 Session-Expires (refresher=uac) on an INVITE; 0 = absent

@@ -28,18 +28,18 @@ const char* StateName(ServerInviteTransaction::State s) {
 
 ServerInviteTransaction::ServerInviteTransaction(const TimerProfile& profile,
                                                  bool reliable_transport, const Message& request)
-    : profile_(profile), reliable_(reliable_transport), request_(request), interval_(profile.t1) {}
+    : profile_(&profile), reliable_(reliable_transport), request_(request), interval_(profile.t1) {}
 
 // C1: the INVITE goes to the TU; 100 Trying at once, or after a delay unless
 // the TU has answered by then, or never, as the profile says.
 Effects ServerInviteTransaction::Start(sim::SimTime /*now*/) {
   Effects out;
   out.PassToTu(request_);
-  if (!profile_.invite_trying_delay) return out;
-  if (*profile_.invite_trying_delay == sim::Duration()) {
+  if (!profile_->invite_trying_delay) return out;
+  if (*profile_->invite_trying_delay == sim::Duration()) {
     Send(out, Message::ResponseTo(request_, 100));
   } else {
-    timers_.Start(out, TimerName::kTrying100, *profile_.invite_trying_delay);
+    timers_.Start(out, TimerName::kTrying100, *profile_->invite_trying_delay);
   }
   return out;
 }
@@ -90,12 +90,12 @@ Effects ServerInviteTransaction::OnTuResponse(const Message& response) {
   if (response.status < 200) return out;
   if (response.status < 300) {
     state_ = State::kAccepted;
-    timers_.Start(out, TimerName::kL, profile_.TimerL());
+    timers_.Start(out, TimerName::kL, profile_->TimerL());
     return out;
   }
   state_ = State::kCompleted;
   if (!reliable_) timers_.Start(out, TimerName::kG, interval_);
-  timers_.Start(out, TimerName::kH, profile_.TimerH());
+  timers_.Start(out, TimerName::kH, profile_->TimerH());
   return out;
 }
 
@@ -113,12 +113,12 @@ Effects ServerInviteTransaction::InCompleted(const Input& in) {
       timers_.StopAll(out);
       state_ = State::kConfirmed;
       if (reliable_) return Terminate(out);
-      timers_.Start(out, TimerName::kI, profile_.TimerI());
+      timers_.Start(out, TimerName::kI, profile_->TimerI());
       return out;
     case Input::Kind::kTimer:
       if (in.timer == TimerName::kG) {
         out = Resend();
-        interval_ = NextInterval(interval_, profile_.t2, /*capped=*/true);
+        interval_ = NextInterval(interval_, profile_->t2, /*capped=*/true);
         timers_.Start(out, TimerName::kG, interval_);
         return out;
       }

@@ -24,8 +24,10 @@ class ServerInviteTransaction : public TransactionCore {
  public:
   enum class State : uint8_t { kProceeding, kCompleted, kConfirmed, kAccepted, kTerminated };
 
+  // `profile` is kept by address: it must outlive the machine.
   ServerInviteTransaction(const TimerProfile& profile, bool reliable_transport,
                           const Message& request);
+  ServerInviteTransaction(TimerProfile&&, bool, const Message&) = delete;
 
   Effects Start(sim::SimTime now);
   Effects OnInput(sim::SimTime now, const Input& in);
@@ -45,7 +47,7 @@ class ServerInviteTransaction : public TransactionCore {
   Effects Terminate(Effects out);
   void Send(Effects& out, const Message& response);
 
-  TimerProfile profile_;
+  const TimerProfile* profile_;  // not copied: the caller's profile must outlive the machine
   bool reliable_;
   Message request_;
   Message last_response_;

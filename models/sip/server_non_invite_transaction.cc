@@ -20,13 +20,13 @@ const char* StateName(ServerNonInviteTransaction::State s) {
 ServerNonInviteTransaction::ServerNonInviteTransaction(const TimerProfile& profile,
                                                        bool reliable_transport,
                                                        const Message& request)
-    : profile_(profile), reliable_(reliable_transport), request_(request) {}
+    : profile_(&profile), reliable_(reliable_transport), request_(request) {}
 
 Effects ServerNonInviteTransaction::Start(sim::SimTime /*now*/) {
   Effects out;
   out.PassToTu(request_);
-  if (profile_.non_invite_trying) {  // E2, on every transport
-    timers_.Start(out, TimerName::kTrying100, profile_.NonInviteTryingDelay());
+  if (profile_->non_invite_trying) {  // E2, on every transport
+    timers_.Start(out, TimerName::kTrying100, profile_->NonInviteTryingDelay());
   }
   return out;
 }
@@ -97,7 +97,7 @@ Effects ServerNonInviteTransaction::OnTuResponse(const Input& in) {
   }
   state_ = State::kCompleted;
   if (reliable_) return Terminate(out);
-  timers_.Start(out, TimerName::kJ, profile_.TimerJ());
+  timers_.Start(out, TimerName::kJ, profile_->TimerJ());
   return out;
 }
 

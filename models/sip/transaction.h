@@ -17,6 +17,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <new>
+#include <type_traits>
 
 #include "models/sip/message.h"
 #include "sim/time.h"
@@ -117,17 +120,28 @@ class Effects {
  public:
   static constexpr size_t kCapacity = 8;
 
+  // Only the effects held are written or copied: a machine returns an Effects
+  // by value for every input, and most hold one or two of the eight.
+  Effects() {}  // user-provided, so that `return {}` leaves the storage unwritten
+  Effects(const Effects& o) : size_(o.size_) {
+    std::memcpy(storage_, o.storage_, size_ * sizeof(Effect));
+  }
+  Effects& operator=(const Effects& o) {
+    size_ = o.size_;
+    std::memmove(storage_, o.storage_, size_ * sizeof(Effect));
+    return *this;
+  }
+
   void Push(const Effect& e) {
     if (size_ == kCapacity) {
       std::fputs("crankback: sip::Effects capacity exceeded\n", stderr);
       std::abort();
     }
     size_t at = size_;
-    while (at > 0 && Rank(items_[at - 1].kind) > Rank(e.kind)) {
-      items_[at] = items_[at - 1];
-      --at;
-    }
-    items_[at] = e;
+    while (at > 0 && Rank(items()[at - 1].kind) > Rank(e.kind)) --at;
+    std::memmove(storage_ + (at + 1) * sizeof(Effect), storage_ + at * sizeof(Effect),
+                 (size_ - at) * sizeof(Effect));
+    ::new (static_cast<void*>(storage_ + at * sizeof(Effect))) Effect(e);
     ++size_;
   }
   void Send(const Message& m, bool retransmission) {
@@ -140,9 +154,9 @@ class Effects {
 
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
-  const Effect& operator[](size_t i) const { return items_[i]; }
-  const Effect* begin() const { return items_.data(); }
-  const Effect* end() const { return items_.data() + size_; }
+  const Effect& operator[](size_t i) const { return items()[i]; }
+  const Effect* begin() const { return items(); }
+  const Effect* end() const { return items() + size_; }
 
  private:
   static int Rank(Effect::Kind k) {
@@ -164,8 +178,12 @@ class Effects {
     return 4;
   }
 
-  std::array<Effect, kCapacity> items_{};
+  static_assert(std::is_trivially_copyable_v<Effect> && std::is_trivially_destructible_v<Effect>);
+  Effect* items() { return std::launder(reinterpret_cast<Effect*>(storage_)); }
+  const Effect* items() const { return std::launder(reinterpret_cast<const Effect*>(storage_)); }
+
   size_t size_ = 0;
+  alignas(Effect) unsigned char storage_[kCapacity * sizeof(Effect)];  // size_ constructed
 };
 
 // The timers a machine has running, so that it stops only those, stops all of

@@ -74,6 +74,12 @@ template <bool kOutages>
 void SipNetwork::Enter(sim::HopId hop, const Message& m) {
   ++counters_.sent;
   if (m.retransmission) ++counters_.retransmissions;
+  if (m.status >= 200 && m.status < 200 + kFinalCodes && !m.retransmission &&
+      m.method == Method::kInvite && !m.in_dialog) {
+    const size_t slot = size_t{m.from} * kFinalCodes + static_cast<size_t>(m.status - 200);
+    if (slot >= finals_sent_.size()) finals_sent_.resize((size_t{m.from} + 1) * kFinalCodes);
+    ++finals_sent_[slot];
+  }
   const sim::Transmission tx = network_.Transmit(hop, engine_.Now());
   // Lost on arrival when the peer is down by then (black hole, silent UDP, or
   // an outage that began while the message was in flight).
@@ -99,6 +105,16 @@ void SipNetwork::Enter(sim::HopId hop, const Message& m) {
     in_flight_.push_back(m);
   }
   engine_.ScheduleAt(tx.arrival, [this, slot] { Deliver(slot); });
+}
+
+std::vector<std::pair<int, uint64_t>> SipNetwork::FinalsSent(sim::NodeId node) const {
+  std::vector<std::pair<int, uint64_t>> out;
+  const size_t first = size_t{node} * kFinalCodes;
+  for (size_t i = 0; first + i < finals_sent_.size() && i < kFinalCodes; ++i) {
+    const uint64_t n = finals_sent_[first + i];
+    if (n != 0) out.emplace_back(200 + static_cast<int>(i), n);
+  }
+  return out;
 }
 
 void SipNetwork::Deliver(uint32_t slot) {

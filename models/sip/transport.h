@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "models/sip/message.h"
@@ -96,6 +97,9 @@ class SipNetwork {
   sim::Engine& engine() { return engine_; }
   const sim::Network& network() const { return network_; }
   const TransportCounters& counters() const { return counters_; }
+  // The final responses to dialog-creating INVITEs that `node` put on its
+  // links, first transmissions only: {code, count} by ascending code.
+  std::vector<std::pair<int, uint64_t>> FinalsSent(sim::NodeId node) const;
 
  private:
   SendResult SendWithOutages(sim::HopId hop, const Message& m);
@@ -111,6 +115,9 @@ class SipNetwork {
   std::vector<Message> in_flight_;
   std::vector<uint32_t> free_;
   TransportCounters counters_;
+  // Per node, kFinalCodes slots: codes 200..699 (FinalsSent).
+  static constexpr int kFinalCodes = 500;
+  std::vector<uint64_t> finals_sent_;
   TransmissionObserver* observer_ = nullptr;
 };
 

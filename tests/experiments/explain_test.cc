@@ -154,7 +154,7 @@ TEST(Explain, SimrunPrintsTheCallUnderTheNamedPolicy) {
   EXPECT_TRUE(HasLine(o.out, "outcome: FAILED 503")) << o.out;
 }
 
-TEST(Explain, SimrunRejectsAnUnknownPolicyWithExit2) {
+TEST(Explain, SimrunRejectsAnUnknownPolicyWithExit2AndPolicyAloneSelects) {
   TempDir dir;
   const std::string file = (dir / "t.pbtxt").string();
   topologies::test_topology::WriteFile(dir / "t.pbtxt", kTopology);
@@ -162,9 +162,17 @@ TEST(Explain, SimrunRejectsAnUnknownPolicyWithExit2) {
   EXPECT_EQ(o.status, 2);
   EXPECT_EQ(o.out, "");
   EXPECT_EQ(o.err, "simrun: --policy: no policy \"nope\" in " + file + "\n");
-  const Outcome p = Simrun(dir, {file, "--policy", "stop"});
+  // Without --explain, --policy chooses the policies to run: an unknown one is
+  // the loader's error, located at experiment.policies.
+  const Outcome p = Simrun(dir, {file, "--policy", "nope"});
   EXPECT_EQ(p.status, 2);
-  EXPECT_NE(p.err.find("needs --explain"), std::string::npos) << p.err;
+  EXPECT_EQ(p.out, "");
+  EXPECT_NE(p.err.find("experiment.policies[0]: unknown policy \"nope\""), std::string::npos)
+      << p.err;
+  const Outcome q = Simrun(dir, {file, "--policy", "stop", "--format", "csv", "--quiet"});
+  EXPECT_EQ(q.status, 0) << q.err;
+  EXPECT_EQ(q.out.find("prosbc"), std::string::npos) << q.out;
+  EXPECT_NE(q.out.find("0,stop,,attempts,value,"), std::string::npos) << q.out;
 }
 
 }  // namespace

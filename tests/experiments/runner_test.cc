@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "experiments/report.h"
+#include "sim/statistics.h"
 #include "topologies/loader.h"
 
 namespace crankback {
@@ -30,20 +31,25 @@ std::string Capture(const std::string& command) {
   return out;
 }
 
+topologies::Plan PlanOf(const std::string& file, const topologies::Overrides& o) {
+  auto plan = topologies::LoadPlanFile(file, o);
+  EXPECT_TRUE(plan.ok()) << plan.error().ToString();
+  return plan.ok() ? plan.value() : topologies::Plan{};
+}
+
 TEST(Runner, ReportIsIdenticalForOneAndFourThreads) {
-  const auto study = topologies::LoadStudyFile(DefaultTopology(), {.seed = 3, .replications = 6});
-  ASSERT_TRUE(study.ok()) << study.error().ToString();
-  const auto one = experiments::RunStudy(study.value(), 1);
-  const auto four = experiments::RunStudy(study.value(), 4);
-  ASSERT_EQ(one.size(), four.size());
-  for (size_t p = 0; p < one.size(); ++p) {
-    for (size_t r = 0; r < one[p].size(); ++r) {
-      EXPECT_EQ(one[p][r].metrics.trajectory_hash(), four[p][r].metrics.trajectory_hash());
-      EXPECT_EQ(one[p][r].events, four[p][r].events);
+  const topologies::Plan plan = PlanOf(DefaultTopology(), {.seed = 3, .replications = 6});
+  ASSERT_EQ(plan.points.size(), 1u);
+  const auto one = experiments::RunPlan(plan, {.jobs = 1});
+  const auto four = experiments::RunPlan(plan, {.jobs = 4});
+  ASSERT_EQ(one[0].size(), four[0].size());
+  for (size_t p = 0; p < one[0].size(); ++p) {
+    for (size_t r = 0; r < one[0][p].size(); ++r) {
+      EXPECT_EQ(one[0][p][r].trajectory_hash, four[0][p][r].trajectory_hash);
     }
   }
-  EXPECT_EQ(topologies::ReportToJson(experiments::Summarize(study.value(), one, "x")),
-            topologies::ReportToJson(experiments::Summarize(study.value(), four, "x")));
+  EXPECT_EQ(topologies::ReportToJson(experiments::Summarize(plan, one, "x")),
+            topologies::ReportToJson(experiments::Summarize(plan, four, "x")));
 }
 
 TEST(Runner, ReplicationsDifferAndPoliciesShareArrivals) {
@@ -59,21 +65,83 @@ TEST(Runner, ReplicationsDifferAndPoliciesShareArrivals) {
   }
 }
 
-TEST(Runner, SummaryIntervalsCoverTheMeans) {
-  const auto study = topologies::LoadStudyFile(DefaultTopology(), {.replications = 5});
-  ASSERT_TRUE(study.ok());
-  const auto report =
-      experiments::Summarize(study.value(), experiments::RunStudy(study.value(), 2), "x");
-  ASSERT_EQ(report.policies.size(), study.value().policies.size());
-  for (const auto& p : report.policies) {
-    EXPECT_EQ(p.completion.n, 5);
-    EXPECT_LE(p.completion.ci_low, p.completion.mean);
-    EXPECT_GE(p.completion.ci_high, p.completion.mean);
-    EXPECT_NEAR(p.answered.mean + p.failed.mean + p.abandoned.mean, p.attempts.mean, 1e-6);
+TEST(Runner, SummaryIntervalsCoverTheMeansAndCountsAddUp) {
+  const topologies::Plan plan = PlanOf(DefaultTopology(), {.replications = 5});
+  const auto report = experiments::Summarize(plan, experiments::RunPlan(plan, {.jobs = 2}), "x");
+  ASSERT_EQ(report.points.size(), 1u);
+  ASSERT_EQ(report.points[0].policies.size(), plan.points[0].study.policies.size());
+  for (const auto& p : report.points[0].policies) {
+    const topologies::Metric* completion = p.Find("completion");
+    ASSERT_NE(completion, nullptr);
+    EXPECT_EQ(completion->value.n, 5);
+    EXPECT_LE(completion->value.ci_low, completion->value.mean);
+    EXPECT_GE(completion->value.ci_high, completion->value.mean);
+    const double attempts = p.Find("attempts")->value.mean;
+    EXPECT_NEAR(p.Find("answered")->value.mean + p.Find("failed")->value.mean +
+                    p.Find("abandoned")->value.mean,
+                attempts, 1e-6);
     double by_code = 0;
-    for (const auto& [code, e] : p.failures) by_code += e.mean;
-    EXPECT_NEAR(by_code, p.failed.mean, 1e-6);
+    for (const auto& m : p.metrics) {
+      if (m.scope.empty() && m.name.rfind("failed_", 0) == 0 && m.name != "failed_retryable")
+        by_code += m.value.mean;
+    }
+    EXPECT_NEAR(by_code, p.Find("failed")->value.mean, 1e-6);
   }
+}
+
+// The paired difference is the mean and interval of the per-replication
+// differences on the same calls, not the difference of two independent means.
+TEST(Runner, PairedDifferenceIsTakenReplicationByReplication) {
+  const topologies::Plan plan = PlanOf(DefaultTopology(), {.seed = 5, .replications = 6});
+  const auto runs = experiments::RunPlan(plan, {.jobs = 2});
+  const auto report = experiments::Summarize(plan, runs, "x");
+  const auto& policies = report.points[0].policies;
+  ASSERT_GE(policies.size(), 2u);
+  EXPECT_FALSE(policies[0].Find("completion")->vs_baseline.has_value());
+  auto completion = [&](size_t q, size_t r) {
+    for (const auto& f : runs[0][q][r].figures) {
+      if (f.scope.empty() && f.metric == "completion") return f.value;
+    }
+    ADD_FAILURE() << "no completion figure";
+    return 0.0;
+  };
+  for (size_t q = 1; q < policies.size(); ++q) {
+    sim::Welford w;
+    for (size_t r = 0; r < 6; ++r) w.Add(completion(q, r) - completion(0, r));
+    const sim::Interval ci = sim::StudentT(w, 0.95);
+    const auto& d = *policies[q].Find("completion")->vs_baseline;
+    EXPECT_DOUBLE_EQ(d.mean, ci.mean);
+    EXPECT_DOUBLE_EQ(d.ci_low, ci.low());
+    EXPECT_DOUBLE_EQ(d.ci_high, ci.high());
+    EXPECT_EQ(d.n, 6);
+  }
+}
+
+// Run k is (point k / replications, replication k % replications) with the
+// study's seed: two points with the same values are the same runs.
+TEST(Runner, SweepPointsShareTheRandomCalls) {
+  topologies::Overrides o{.seed = 11, .replications = 2};
+  o.sets = {{"experiment.duration_s", "1800"}};
+  std::string text = topologies::ReadInputFile(DefaultTopology()).value();
+  text.replace(text.find("  seed: 1\n"), 10,
+               "  seed: 1\n  sweep { path: \"experiment.load_scale\" values: \"1\" values: \"2\" "
+               "values: \"1\" }\n");
+  const auto plan = topologies::LoadPlan(text, "sweep.pbtxt", o);
+  ASSERT_TRUE(plan.ok()) << plan.error().ToString();
+  const auto runs = experiments::RunPlan(plan.value(), {.jobs = 3});
+  ASSERT_EQ(runs.size(), 3u);
+  for (size_t q = 0; q < runs[0].size(); ++q) {
+    for (size_t r = 0; r < 2; ++r) {
+      EXPECT_EQ(runs[0][q][r].trajectory_hash, runs[2][q][r].trajectory_hash);
+      EXPECT_NE(runs[0][q][r].trajectory_hash, runs[1][q][r].trajectory_hash);
+    }
+  }
+  const auto report = experiments::Summarize(plan.value(), runs, "x");
+  ASSERT_EQ(report.axes, std::vector<std::string>{"experiment.load_scale"});
+  const double low = report.points[0].policies[0].Find("attempts")->value.mean;
+  const double high = report.points[1].policies[0].Find("attempts")->value.mean;
+  EXPECT_GT(high, 1.8 * low);
+  EXPECT_LT(high, 2.2 * low);
 }
 
 TEST(Simrun, OutputDoesNotDependOnJobs) {
@@ -89,15 +157,20 @@ TEST(Simrun, OutputDoesNotDependOnJobs) {
 
 TEST(Report, CsvIsTidy) {
   topologies::ReportData r;
-  r.policies.push_back({"p", {10, 9, 11, 3}, {}, {}, {}, {}, {}, {{503, {1, 0, 2, 3}}}});
+  r.axes = {"traffic[\"a\"].calls_per_second"};
+  topologies::PointReport point;
+  point.values = {"2.5"};
+  point.policies.push_back({"p", {{"", "attempts", {10, 9, 11, 3}}}});
+  point.policies.push_back(
+      {"q", {{"nap sbc1/to_a", "erlangs", {4, 3, 5, 3}, topologies::Estimate{-1, -2, 0, 3}}}});
+  r.points.push_back(point);
   const std::string csv = experiments::FormatCsv(r);
-  std::istringstream in(csv);
-  std::string line;
-  std::getline(in, line);
-  EXPECT_EQ(line, "policy,metric,mean,ci_low,ci_high,n");
-  std::getline(in, line);
-  EXPECT_EQ(line, "p,attempts,10,9,11,3");
-  EXPECT_NE(csv.find("p,failed_503,1,0,2,3\n"), std::string::npos);
+  EXPECT_EQ(csv,
+            "point,\"traffic[\"\"a\"\"].calls_per_second\",policy,scope,metric,statistic,mean,"
+            "ci_low,ci_high,n\n"
+            "0,2.5,p,,attempts,value,10,9,11,3\n"
+            "0,2.5,q,nap sbc1/to_a,erlangs,value,4,3,5,3\n"
+            "0,2.5,q,nap sbc1/to_a,erlangs,vs_baseline,-1,-2,0,3\n");
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -91,18 +93,64 @@ TEST(SimrunTest, ValidTopologyWritesEveryReport) {
   EXPECT_EQ(report.replications(), 2);
   EXPECT_EQ(report.duration_s(), 300);
   EXPECT_EQ(report.warmup_s(), 30);
-  ASSERT_EQ(report.policies_size(), 2);
-  EXPECT_EQ(report.policies(0).policy(), "advance-on-5xx");
-  EXPECT_EQ(report.policies(1).policy(), "advance-on-everything");
-  for (const pb::PolicyResult& p : report.policies()) {
-    EXPECT_EQ(p.attempts().n(), 2);
-    EXPECT_GT(p.attempts().mean(), 0);
+  ASSERT_EQ(report.points_size(), 1);
+  const pb::PointResult& point = report.points(0);
+  ASSERT_EQ(point.policies_size(), 2);
+  EXPECT_EQ(point.policies(0).policy(), "advance-on-5xx");
+  EXPECT_EQ(point.policies(1).policy(), "advance-on-everything");
+  for (const pb::PolicyResult& p : point.policies()) {
+    const auto attempts = std::find_if(p.metrics().begin(), p.metrics().end(),
+                                       [](const pb::Metric& m) { return m.name() == "attempts"; });
+    ASSERT_NE(attempts, p.metrics().end());
+    EXPECT_EQ(attempts->value().n(), 2);
+    EXPECT_GT(attempts->value().mean(), 0);
+    // The baseline has no difference against itself; the other policy has one.
+    EXPECT_EQ(attempts->has_vs_baseline(), p.policy() != "advance-on-5xx");
   }
 
   // The resolved input reproduces the run: it loads, with the seed override in it.
   const Loaded<Study> resolved = LoadStudyFile(out_dir / "input.pbtxt");
   ASSERT_TRUE(resolved.ok()) << resolved.error().ToString();
   EXPECT_EQ(resolved.value().experiment.seed, 3u);
+}
+
+// --cdr: one row per call of every run; the calls after the warm-up are the
+// report's attempts, and the report's failures by code are theirs.
+TEST(SimrunTest, CdrHoldsEveryCallOfEveryRun) {
+  TempDir dir;
+  const std::filesystem::path file = dir / "topo.pbtxt";
+  WriteFile(file, ValidTopology());
+  const std::filesystem::path out_dir = dir / "results";
+  const Outcome o = RunSimrun(dir, {file.string(), "--out", out_dir.string(), "--cdr", "--format",
+                                    "csv", "--replications", "1", "--quiet"});
+  ASSERT_EQ(o.status, 0) << o.err;
+  std::istringstream cdr(ReadFile(out_dir / "cdr.csv"));
+  std::string line;
+  std::getline(cdr, line);
+  EXPECT_EQ(line,
+            "point,replication,policy,caller,call,redial,arrival_s,result,final_code,true_cause,"
+            "routes_tried,routes_untried,fraud,pdd_s,setup_s,answered_s");
+  std::map<std::string, int> counted, failed_503;
+  while (std::getline(cdr, line)) {
+    std::vector<std::string> f;
+    std::istringstream row(line);
+    for (std::string cell; std::getline(row, cell, ',');) f.push_back(cell);
+    ASSERT_GE(f.size(), 15u) << line;
+    if (std::stod(f[6]) < 30) continue;  // the warm-up
+    ++counted[f[2]];
+    if (f[7] == "failed" && f[8] == "503") ++failed_503[f[2]];
+  }
+  for (const char* policy : {"advance-on-5xx", "advance-on-everything"}) {
+    SCOPED_TRACE(policy);
+    const std::string prefix = std::string("0,") + policy + ",,";
+    const size_t at = o.out.find(prefix + "attempts,value,");
+    ASSERT_NE(at, std::string::npos) << o.out;
+    EXPECT_EQ(std::stod(o.out.substr(at + prefix.size() + 15)), counted[policy]);
+    const size_t f503 = o.out.find(prefix + "failed_503,value,");
+    const double reported =
+        f503 == std::string::npos ? 0 : std::stod(o.out.substr(f503 + prefix.size() + 17));
+    EXPECT_EQ(reported, failed_503[policy]);
+  }
 }
 
 TEST(SimrunTest, BinaryTopologyRuns) {
@@ -128,6 +176,11 @@ TEST(SimrunTest, BadCommandLineValuesExit2) {
   const std::vector<std::vector<std::string>> cases = {
       {file.string(), "--replications", "0"},
       {file.string(), "--format", "xml"},
+      {file.string(), "--set", "traffic[0].calls_per_second"},
+      {file.string(), "--set", "traffic[0].calls_per_second=-2"},
+      {file.string(), "--set", "traffic[0].no_such_field=1"},
+      {file.string(), "--policy", "no-such-policy"},
+      {file.string(), "--cdr"},
       {(dir / "absent.pbtxt").string()},
       {},
   };

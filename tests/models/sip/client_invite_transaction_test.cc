@@ -124,7 +124,8 @@ TEST_P(ClientInviteTransactionTimeline, A1_A1b_UdpSilentPeer) {
 
 // A1b: Timer B is armed at 64*T1 (64 s at T1 = 1 s, never a hard-coded 32 s).
 TEST_P(ClientInviteTransactionTimeline, A1b_StartArmsTimerBAt64T1) {
-  Ict ict(Rfc(), false, Invite());
+  const TimerProfile rfc = Rfc();  // the machine keeps a pointer to its profile
+  Ict ict(rfc, false, Invite());
   EXPECT_EQ(testing::Describe(ict.Start(sim::SimTime())),
             (strings{"send INVITE", "start A " + std::to_string(t1()),
                      "start B " + std::to_string(64 * t1())}));

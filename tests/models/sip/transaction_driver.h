@@ -119,7 +119,9 @@ template <class Machine>
 class Driver {
  public:
   Driver(const TimerProfile& profile, bool reliable, const Message& request)
-      : machine_(profile, reliable, request) {}
+      : profile_(profile), machine_(profile_, reliable, request) {}
+  Driver(const Driver&) = delete;
+  Driver& operator=(const Driver&) = delete;
 
   void Start() { Apply(machine_.Start(now_)); }
   // Feeds `in` at virtual time `t` (seconds); at equal times scripted inputs
@@ -239,6 +241,7 @@ class Driver {
     }
   }
 
+  TimerProfile profile_;  // the machine keeps a pointer to it
   Machine machine_;
   sim::SimTime now_;
   std::map<TimerName, sim::SimTime> timers_;

@@ -1,0 +1,77 @@
+#include "sim/flat_table.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include "sim/rng.h"
+
+namespace crankback::sim {
+namespace {
+
+struct MixHash {
+  size_t operator()(uint64_t k) const { return Mix64(k); }
+};
+struct BadHash {  // every key in one probe run: exercises backward-shift deletion
+  size_t operator()(uint64_t k) const { return k % 3; }
+};
+
+template <class Hash>
+void MatchesUnorderedMap(uint64_t key_range, int steps) {
+  FlatTable<uint64_t, uint64_t, Hash> table;
+  std::unordered_map<uint64_t, uint64_t> reference;
+  RngStream rng(7);
+  for (int i = 0; i < steps; ++i) {
+    const uint64_t key = rng.NextBelow(key_range);
+    if (rng.NextBelow(3) == 0) {
+      EXPECT_EQ(table.erase(key), reference.erase(key)) << "step " << i;
+    } else {
+      auto [it, inserted] = table.emplace(key, key * 10 + static_cast<uint64_t>(i));
+      auto [ref, ref_inserted] = reference.emplace(key, key * 10 + static_cast<uint64_t>(i));
+      EXPECT_EQ(inserted, ref_inserted) << "step " << i;
+      EXPECT_EQ(it->second, ref->second) << "step " << i;
+    }
+    ASSERT_EQ(table.size(), reference.size());
+  }
+  for (uint64_t k = 0; k < key_range; ++k) {
+    auto it = table.find(k);
+    auto ref = reference.find(k);
+    ASSERT_EQ(it == table.end(), ref == reference.end()) << "key " << k;
+    if (ref != reference.end()) {
+      EXPECT_EQ(it->first, k);
+      EXPECT_EQ(it->second, ref->second);
+    }
+  }
+}
+
+TEST(FlatTable, MatchesUnorderedMapUnderRandomInsertsAndErases) {
+  MatchesUnorderedMap<MixHash>(5000, 100000);
+}
+
+TEST(FlatTable, BackwardShiftDeletionKeepsLongProbeRunsFindable) {
+  MatchesUnorderedMap<BadHash>(300, 20000);
+}
+
+TEST(FlatTable, ValuesStayInPlaceWhileTheTableGrowsAndFreedSlotsAreReused) {
+  FlatTable<uint64_t, uint64_t, MixHash> table;
+  uint64_t* first = &table.emplace(1, 100).first->second;
+  for (uint64_t k = 2; k < 10000; ++k) table.emplace(k, k);
+  EXPECT_EQ(&table.find(1)->second, first);
+  EXPECT_EQ(*first, 100u);
+  const uint32_t slot = table.find(5000).slot();
+  table.erase(table.find(5000));
+  EXPECT_EQ(table.count(5000), 0u);
+  EXPECT_EQ(table.emplace(20000, 1).first.slot(), slot);
+  // find_at: the remembered slot when it still holds the key, else a lookup.
+  EXPECT_EQ(table.find_at(slot, 20000)->second, 1u);
+  EXPECT_EQ(table.find_at(slot, 7)->second, 7u);
+  EXPECT_TRUE(table.find_at(slot, 5000) == table.end());
+  table[30000] = 5;
+  EXPECT_EQ(table.find(30000)->second, 5u);
+  EXPECT_EQ(table.size(), 10000u);
+}
+
+}  // namespace
+}  // namespace crankback::sim
