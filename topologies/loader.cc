@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "models/traffic/rate_function.h"
 #include "topologies/builder.h"
 #include "topologies/distribution_param.h"
 #include "topologies/field_path.h"
@@ -391,12 +392,15 @@ Builder::Error Builder::Experiment() {
   double calls = 0;
   for (auto& t : study_.scenario.traffic) {
     t.calls_per_second *= scale;
-    if (t.calls_per_second > kMaxCallsPerSecond) {
+    const traffic::RateFunction rate(t.calls_per_second, t.profile, t.flash_crowds);
+    if (rate.PeakBound() > kMaxCallsPerSecond) {
       return at.Child(x, "load_scale")
-          .Error("makes traffic \"" + t.name + "\" offer " + Num(t.calls_per_second) +
+          .Error("makes traffic \"" + t.name + "\" offer up to " + Num(rate.PeakBound()) +
                  " calls per second; the limit is " + Num(kMaxCallsPerSecond));
     }
-    calls += t.calls_per_second * x.duration_s();
+    // Every first attempt may be redialled max_redials times: count the bound.
+    const double attempts = t.redial ? 1.0 + t.redial->max_redials : 1.0;
+    calls += rate.Intensity(0, x.duration_s()) * attempts;
   }
   if (calls > kMaxCallsPerRun) {
     return at.Child(x, "duration_s")

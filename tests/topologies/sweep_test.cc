@@ -191,6 +191,23 @@ TEST(Overrides, PolicySubsetKeepsTheGivenOrder) {
   EXPECT_EQ(e.message, "unknown policy \"advance-on-4xx\"");
 }
 
+// The calls-per-run limit counts what the profile, flash crowds and redials
+// can add to calls_per_second x duration_s.
+TEST(Experiment, CallsPerRunCountsFlashCrowdsAndRedials) {
+  std::string text = Edit(ValidTopology(), "calls_per_second: 0.5", "calls_per_second: 1000");
+  ASSERT_TRUE(LoadStudy(text, kDisplayName).ok());
+  text = Edit(text, "holding_time { exponential_mean_s: 20 }",
+              "holding_time { exponential_mean_s: 20 }\n"
+              "  flash_crowds { start_s: 0 duration_s: 300 multiplier: 999 }");
+  ASSERT_TRUE(LoadStudy(text, kDisplayName).ok());  // 1000 x 999 x 300 s = 3.0e8 calls
+  text = Edit(text, "multiplier: 999 }",
+              "multiplier: 999 }\n  redial { probability: 0.5 delay { deterministic_s: 1 } "
+              "max_redials: 10 }");
+  const LoadError e = ErrorOf(text);
+  EXPECT_EQ(e.path, "experiment.duration_s");
+  EXPECT_EQ(e.message, "offers 3.2967e+09 calls per run; the limit is 2e+09");
+}
+
 TEST(Sweep, AbsurdSizesAreRefused) {
   const LoadError e =
       PlanOf(WithSweep(
