@@ -98,7 +98,8 @@ struct RunResult {
   std::vector<std::string> violations;  // broken end-of-run invariants; empty when sound
   std::vector<sip::TraceEvent> trace;   // RunSpec::trace_calls; in the order sent
   metrics::CallLog explained{0};        // RunSpec::explain_call
-  std::vector<metrics::CallOutcome> outcomes = {};  // RunSpec::keep_outcomes; in the order they ended
+  std::vector<metrics::CallOutcome> outcomes =
+      {};  // RunSpec::keep_outcomes; in the order they ended
 };
 
 RunResult RunSimulation(const ScenarioParams& scenario, const policy::CauseMap& policy,
