@@ -76,6 +76,8 @@ std::string DecisionText(const models::ScenarioParams& scenario, const policy::C
       return who + route + " skipped: the NAP is at its session cap";
     case Event::kCpsSkip:
       return who + route + " skipped: the NAP is at its CPS cap";
+    case Event::kReservationSkip:
+      return who + route + " skipped: an overflow call and the NAP's trunk reservation";
     case Event::kRetryTimeout:
       return who + route + " reached no minimum call state before its route-retry timeout -> " +
              "cancel it, next route";

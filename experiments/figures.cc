@@ -50,6 +50,10 @@ void WholeRun(const topologies::Study& study, const models::RunResult& run, Figu
   f.Count("", "failed_retryable", static_cast<double>(m.failed_retryable()));
   if (m.attempts() > 0) f.Value("", "retryable_rate", Ratio(m.failed_retryable(), m.attempts()));
   f.Count("", "redials", static_cast<double>(m.redials()));
+  if (const double window = study.experiment.duration_s - study.experiment.warmup_s; window > 0) {
+    f.Value("", "offered_per_s", static_cast<double>(m.attempts()) / window);
+    f.Value("", "goodput", static_cast<double>(m.answered_in_window()) / window);
+  }
   if (StudiesFraud(study)) {
     f.Count("", "fraud_attempts", static_cast<double>(m.fraud_attempts()));
     f.Count("", "fraud_answered", static_cast<double>(m.fraud_answered()));
@@ -85,6 +89,7 @@ void SbcFigures(const topologies::Study& study, const std::string& name,
     f.Count(scope, "attempts", static_cast<double>(c.attempts));
     f.Count(scope, "capacity_skips", static_cast<double>(c.capacity_skips));
     f.Count(scope, "cps_skips", static_cast<double>(c.cps_skips));
+    f.Count(scope, "reservation_skips", static_cast<double>(c.reservation_skips));
     f.Count(scope, "seizures", static_cast<double>(c.seizures));
     f.Count(scope, "answered", static_cast<double>(c.answered));
     if (window > 0) f.Count(scope, "erlangs", c.busy_seconds / window);
@@ -96,6 +101,60 @@ void SbcFigures(const topologies::Study& study, const std::string& name,
       f.Count(route, "attempts", static_cast<double>(node.routes[i][r].attempts));
       f.Count(route, "answered", static_cast<double>(node.routes[i][r].answered));
     }
+  }
+}
+
+// Scope "node NAME": its processing queue and its overload-control client.
+void OverloadFigures(const models::NodeResult& node, const std::string& scope, Figures& f) {
+  if (node.processing) {
+    const overload::ProcessingCounters& c = node.processing_counters;
+    f.Count(scope, "arrived", static_cast<double>(c.arrived));
+    f.Count(scope, "dropped", static_cast<double>(c.dropped));
+    f.Count(scope, "processed", static_cast<double>(c.processed));
+    f.Count(scope, "invites", static_cast<double>(c.invites));
+    f.Count(scope, "accepted", static_cast<double>(c.accepted));
+    f.Count(scope, "rejected", static_cast<double>(c.rejected));
+    f.Count(scope, "rejected_for_control", static_cast<double>(c.shed_for_clients));
+    if (c.window_s > 0) {
+      f.Value(scope, "admitted_per_s", static_cast<double>(c.accepted) / c.window_s);
+      f.Value(scope, "utilization", c.busy_s / (c.window_s * c.servers));
+    }
+    if (c.busy_s > 0) {
+      f.Value(scope, "retransmission_cpu", c.retransmission_s / c.busy_s);
+      f.Value(scope, "rejection_cpu", c.rejection_s / c.busy_s);
+      f.Value(scope, "discard_cpu", c.discard_s / c.busy_s);
+    }
+    if (c.queue_delay.count() > 0) {
+      f.Value(scope, "queue_delay_mean_s",
+              c.queue_delay.sum() / static_cast<double>(c.queue_delay.count()));
+      f.Value(scope, "queue_delay_p95_s", c.queue_delay.Quantile(0.95));
+    }
+    f.Count(scope, "max_queue", c.max_queue);
+  }
+  if (node.overload_client) {
+    f.Count(scope, "shed_loss", static_cast<double>(node.shed.loss));
+    f.Count(scope, "shed_rate", static_cast<double>(node.shed.rate));
+    f.Count(scope, "shed_retry_after", static_cast<double>(node.shed.retry_after));
+  }
+}
+
+// Scope "fault NAME": what each scheduled fault did (metrics::FaultResult).
+void FaultFigures(const topologies::Study& study, const models::RunResult& run, Figures& f) {
+  const auto& faults = study.scenario.faults;
+  for (size_t i = 0; i < faults.size() && i < run.faults.size(); ++i) {
+    const metrics::FaultResult& r = run.faults[i];
+    const std::string scope = "fault " + faults[i].name;
+    if (r.detect_s) f.Value(scope, "detect_s", *r.detect_s);
+    if (r.route_around_s) f.Value(scope, "route_around_s", *r.route_around_s);
+    f.Count(scope, "calls_lost", static_cast<double>(r.calls_lost()));
+    f.Count(scope, "lost_in_progress", static_cast<double>(r.lost_in_progress));
+    f.Count(scope, "failed_calls", static_cast<double>(r.failed_calls));
+    f.Count(scope, "rescued_calls", static_cast<double>(r.rescued_calls));
+    f.Count(scope, "abandoned_calls", static_cast<double>(r.abandoned_calls));
+    f.Count(scope, "timeouts", static_cast<double>(r.timeouts));
+    f.Count(scope, "transport_errors", static_cast<double>(r.transport_errors));
+    f.Count(scope, "no_dialog_481", static_cast<double>(r.no_dialog));
+    f.Count(scope, "messages_dropped", static_cast<double>(r.messages_dropped));
   }
 }
 
@@ -114,9 +173,11 @@ std::vector<Figure> RunFigures(const topologies::Study& study, const models::Run
       f.Count(scope, "sent_" + std::to_string(code), static_cast<double>(n));
     if (std::holds_alternative<nodes::CarrierParams>(params[i].kind))
       f.Count(scope, "hung_channels", static_cast<double>(node.counters.hung_channels));
+    OverloadFigures(node, scope, f);
   }
   for (const auto& [timer, n] : run.timer_expirations)
     f.Count("timer", timer, static_cast<double>(n));
+  FaultFigures(study, run, f);
   return f.Take();
 }
 

@@ -73,6 +73,41 @@ bool AnyNonZero(const topologies::PointReport& point, const char* metric) {
   return false;
 }
 
+// Scope "fault NAME": the time to detect and to route around each fault, and
+// the calls it lost, per policy (README, "Faults").
+void FaultTable(std::ostream& os, const topologies::PointReport& point, size_t name_width) {
+  std::vector<std::string> scopes;
+  for (const PolicyReport& p : point.policies) {
+    for (const Metric& m : p.metrics) {
+      if (m.scope.rfind("fault ", 0) == 0 &&
+          std::find(scopes.begin(), scopes.end(), m.scope) == scopes.end())
+        scopes.push_back(m.scope);
+    }
+  }
+  if (scopes.empty()) return;
+  os << "\nfaults (from each fault's start; calls lost = in progress on it + failed because of "
+        "it)\n  "
+     << Pad("policy", name_width) << Pad("fault", 18) << Pad("detect s", 18)
+     << Pad("route around s", 18) << Pad("calls lost", 18) << Pad("in progress", 13)
+     << Pad("failed", 11) << "rescued\n";
+  for (const PolicyReport& p : point.policies) {
+    for (const std::string& scope : scopes) {
+      auto cell = [&](const char* metric, int decimals, size_t width) {
+        const Metric* m = p.Find(metric, scope);
+        return Pad(m ? PlusMinus(m->value, 1, decimals) : "-", width);
+      };
+      auto mean = [&](const char* metric, size_t width) {
+        const Metric* m = p.Find(metric, scope);
+        return Pad(m ? Fixed(m->value.mean, 1) : "-", width);
+      };
+      os << "  " << Pad(p.policy, name_width) << Pad(scope.substr(6), 18) << cell("detect_s", 2, 18)
+         << cell("route_around_s", 2, 18) << cell("calls_lost", 1, 18)
+         << mean("lost_in_progress", 13) << mean("failed_calls", 11) << mean("rescued_calls", 0)
+         << "\n";
+    }
+  }
+}
+
 void PointTable(std::ostringstream& os, const topologies::PointReport& point) {
   size_t name_width = 8;
   for (const auto& p : point.policies) name_width = std::max(name_width, p.policy.size() + 2);
@@ -156,6 +191,7 @@ void PointTable(std::ostringstream& os, const topologies::PointReport& point) {
       }
     }
   }
+  FaultTable(os, point, name_width);
   if (!point.theory.empty()) {
     os << "\ntheory beside the simulation\n  " << Pad("metric", 18) << Pad("theory", 12)
        << Pad("simulated (95% CI)", 28) << "model\n";

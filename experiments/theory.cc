@@ -1,9 +1,11 @@
 #include "experiments/theory.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <variant>
 
 #include "models/analytic/erlang.h"
+#include "models/analytic/fixed_point.h"
 #include "models/analytic/overflow.h"
 
 namespace crankback::experiments {
@@ -27,6 +29,31 @@ double MeanHolding(const nodes::TrafficParams& t) {
   return (1 - t.fraud->fraction) * clean + t.fraud->fraction * fraud;
 }
 
+// Experiment.theory.meshes: the fixed point of each mesh.
+void MeshLines(const topologies::Study& study, std::vector<TheoryLine>& lines) {
+  for (const topologies::MeshTheoryParams& mesh : study.meshes) {
+    const double groups = static_cast<double>(mesh.sbcs.size() * (mesh.sbcs.size() - 1)) / 2;
+    double erlangs = 0;
+    for (const nodes::TrafficParams& t : study.scenario.traffic) {
+      if (std::find(mesh.sbcs.begin(), mesh.sbcs.end(), t.via) != mesh.sbcs.end())
+        erlangs += t.calls_per_second * MeanHolding(t);
+    }
+    const analytic::MeshNetwork network{.sites = static_cast<int>(mesh.sbcs.size()),
+                                        .capacity = static_cast<int>(mesh.capacity),
+                                        .offered_erlangs = erlangs / groups,
+                                        .alternate_routing = mesh.alternate_routing,
+                                        .reservation = static_cast<int>(mesh.reservation)};
+    if (!analytic::MeshNetworkError(network).empty()) continue;
+    const analytic::MeshResult r = analytic::SolveMesh(network);
+    std::string model = Format("Erlang fixed point, %d sites, %d sessions, %.2f E per group",
+                               network.sites, network.capacity, network.offered_erlangs);
+    model += mesh.alternate_routing
+                 ? Format(", alternate routing, reservation %d", network.reservation)
+                 : std::string(", direct only");
+    lines.push_back({"mesh_blocking_" + mesh.name, model, r.blocking});
+  }
+}
+
 }  // namespace
 
 double TheoryOfferedErlangs(const topologies::Study& study) {
@@ -38,7 +65,10 @@ double TheoryOfferedErlangs(const topologies::Study& study) {
   return erlangs;
 }
 
-std::vector<TheoryLine> TheoryLines(const topologies::Study& study) {
+namespace {
+
+// Experiment.theory's SBC loss system.
+std::vector<TheoryLine> LossSystemLines(const topologies::Study& study) {
   if (!study.theory) return {};
   const nodes::SbcParams& sbc = TheorySbc(study);
   const double a = TheoryOfferedErlangs(study);
@@ -74,7 +104,8 @@ std::vector<TheoryLine> TheoryLines(const topologies::Study& study) {
   return lines;
 }
 
-std::vector<Figure> TheoryFigures(const topologies::Study& study, const models::RunResult& run) {
+std::vector<Figure> LossSystemFigures(const topologies::Study& study,
+                                      const models::RunResult& run) {
   if (!study.theory || study.theory->sbc >= run.nodes.size()) return {};
   const std::vector<nodes::NapCounters>& naps = run.nodes[study.theory->sbc].naps;
   const uint32_t primary = study.theory->primary_nap;
@@ -95,6 +126,41 @@ std::vector<Figure> TheoryFigures(const topologies::Study& study, const models::
   }
   add("primary_erlangs", p.busy_seconds / window);
   if (overflow) add("overflow_erlangs", naps[*overflow].busy_seconds / window);
+  return figures;
+}
+
+}  // namespace
+
+std::vector<TheoryLine> TheoryLines(const topologies::Study& study) {
+  std::vector<TheoryLine> lines = LossSystemLines(study);
+  MeshLines(study, lines);
+  return lines;
+}
+
+// A mesh's simulated blocking: the calls its sites' callers' NAPs took in,
+// less those answered through any of their routes, over the calls taken in.
+std::vector<Figure> TheoryFigures(const topologies::Study& study, const models::RunResult& run) {
+  std::vector<Figure> figures = LossSystemFigures(study, run);
+  for (const topologies::MeshTheoryParams& mesh : study.meshes) {
+    double inbound = 0;
+    double answered = 0;
+    for (size_t i = 0; i < mesh.sbcs.size(); ++i) {
+      if (mesh.sbcs[i] >= run.nodes.size()) return figures;
+      const models::NodeResult& node = run.nodes[mesh.sbcs[i]];
+      for (uint32_t nap : mesh.caller_naps[i]) {
+        if (nap >= node.naps.size()) continue;
+        inbound += static_cast<double>(node.naps[nap].inbound);
+        if (nap >= node.routes.size()) continue;
+        for (const nodes::RouteCounters& r : node.routes[nap])
+          answered += static_cast<double>(r.answered);
+      }
+    }
+    if (inbound == 0) continue;
+    figures.push_back({.scope = kTheoryScope,
+                       .metric = "mesh_blocking_" + mesh.name,
+                       .value = 1 - answered / inbound,
+                       .zero_if_absent = false});
+  }
   return figures;
 }
 

@@ -12,6 +12,9 @@
 //                     primary (the overflow chain; Erlang B of the primary alone without one)
 //   primary_erlangs   sessions in use on the primary, averaged over [warm-up, end)
 //   overflow_erlangs  the same on the overflow NAP (only with one)
+//   mesh_blocking_NAME  per Experiment.theory.meshes entry: calls taken in on its sites'
+//                     callers' NAPs and not answered / calls taken in (the Erlang fixed
+//                     point, models/analytic/fixed_point.h)
 // The offered load is the final one (after experiment.load_scale): the sum of
 // calls_per_second x mean holding time over the traffic sources sent via the
 // SBC, a fraud mix's holding time weighted in.

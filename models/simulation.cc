@@ -1,5 +1,6 @@
 #include "models/simulation.h"
 
+#include <algorithm>
 #include <memory>
 
 #include "sim/engine.h"
@@ -33,12 +34,44 @@ Codes Since(const Codes& now, const Codes& before) {
   return out;
 }
 
+// Hands the scheduled faults to the transport: an outage joins its node's own
+// windows (`windows`, per node), a link fault goes in as it is. Returns the
+// detection horizon: the longest transaction timeout of any node.
+sim::Duration ApplyFaults(const ScenarioParams& scenario, const sim::RngFactory& rng,
+                          sip::SipNetwork& sip, std::vector<std::vector<sip::Outage>>& windows) {
+  sim::Duration horizon;
+  for (uint32_t i = 0; i < scenario.nodes.size(); ++i) {
+    const sip::TimerProfile& t = scenario.nodes[i].timers;
+    windows[i] = scenario.nodes[i].outages;
+    horizon = std::max({horizon, t.TimerB(), t.TimerF(), t.CancelCleanup(),
+                        t.final_response_timeout.value_or(sim::Duration()),
+                        t.invite_final_response_timeout.value_or(sim::Duration())});
+  }
+  std::vector<sip::LinkFault> links;
+  for (uint32_t k = 0; k < scenario.faults.size(); ++k) {
+    const metrics::FaultParams& f = scenario.faults[k];
+    if (f.kind == metrics::FaultKind::kOutage) {
+      windows[f.a].push_back(
+          {f.start, f.duration, f.tcp_mode, f.udp_icmp_unreachable, f.restart, k});
+    } else {
+      links.push_back({f.a, f.b, f.start, f.duration, f.kind == metrics::FaultKind::kPartition,
+                       f.loss, k, rng.Stream("fault " + f.name, "loss")});
+    }
+  }
+  for (uint32_t i = 0; i < scenario.nodes.size(); ++i) {
+    if (!windows[i].empty()) sip.SetOutages(i, windows[i]);
+  }
+  if (!links.empty()) sip.SetLinkFaults(std::move(links));
+  return horizon;
+}
+
 }  // namespace
 
 RunResult RunSimulation(const ScenarioParams& scenario, const policy::CauseMap& policy,
                         const RunSpec& spec) {
   RunResult result;
   result.metrics = metrics::RunMetrics(spec.warmup);
+  result.metrics.SetEnd(spec.end);
   if (spec.keep_outcomes) result.metrics.KeepOutcomes(&result.outcomes);
   const sim::RngFactory rng(spec.seed, spec.replication);
   sim::Engine engine;
@@ -46,8 +79,11 @@ RunResult RunSimulation(const ScenarioParams& scenario, const policy::CauseMap& 
   for (const NodeParams& n : scenario.nodes) network.AddNode(n.name);
   for (const LinkSpec& l : scenario.links) network.AddLink(l.a, l.b, l.params);
   sip::SipNetwork sip(engine, network);
-  for (uint32_t i = 0; i < scenario.nodes.size(); ++i) {
-    if (!scenario.nodes[i].outages.empty()) sip.SetOutages(i, scenario.nodes[i].outages);
+  std::vector<std::vector<sip::Outage>> windows(scenario.nodes.size());
+  metrics::FaultTracker faults(scenario.faults, ApplyFaults(scenario, rng, sip, windows));
+  if (!scenario.faults.empty()) {
+    sip.SetFaultObserver(&faults);
+    result.metrics.SetFaultTracker(&faults);
   }
   sip::TraceRecorder recorder(spec.trace_calls, spec.trace_first);
   if (spec.trace_calls > 0) sip.SetObserver(&recorder);
@@ -58,6 +94,7 @@ RunResult RunSimulation(const ScenarioParams& scenario, const policy::CauseMap& 
   std::vector<std::unique_ptr<nodes::Carrier>> carriers;
   std::vector<std::unique_ptr<nodes::Proxy>> proxies;
   std::vector<std::unique_ptr<nodes::FraudScorer>> scorers;
+  std::vector<std::unique_ptr<overload::Agent>> agents_of(scenario.nodes.size());
   for (uint32_t i = 0; i < scenario.nodes.size(); ++i) {
     const nodes::NodeContext ctx{sip,
                                  rng,
@@ -68,6 +105,7 @@ RunResult RunSimulation(const ScenarioParams& scenario, const policy::CauseMap& 
                                  spec.explain_call > 0 ? &log : nullptr,
                                  spec.warmup,
                                  spec.end};
+    sip::Endpoint* created = nullptr;
     std::visit(
         Overloaded{
             [&](const UserAgentParams&) {
@@ -76,22 +114,33 @@ RunResult RunSimulation(const ScenarioParams& scenario, const policy::CauseMap& 
                 if (t.origin == i) sources.push_back(&t);
               }
               agents.push_back(std::make_unique<nodes::UserAgent>(ctx, i, sources, spec.end));
+              created = agents.back().get();
             },
             [&](const nodes::SbcParams& p) {
               sbcs.push_back(std::make_unique<nodes::Sbc>(ctx, i, p));
+              created = sbcs.back().get();
             },
             [&](const nodes::CarrierParams& p) {
               carriers.push_back(
                   std::make_unique<nodes::Carrier>(ctx, i, scenario.nodes[i].name, p));
+              created = carriers.back().get();
             },
             [&](const nodes::ProxyParams& p) {
               proxies.push_back(std::make_unique<nodes::Proxy>(ctx, i, p));
+              created = proxies.back().get();
             },
             [&](const nodes::FraudScorerParams& p) {
               scorers.push_back(std::make_unique<nodes::FraudScorer>(ctx, i, p));
+              created = scorers.back().get();
             },
         },
         scenario.nodes[i].kind);
+    const NodeParams& n = scenario.nodes[i];
+    if (n.processing || n.overload_client) {
+      agents_of[i] =
+          std::make_unique<overload::Agent>(ctx, *created, n.processing, n.overload_client);
+      sip.SetAgent(i, agents_of[i].get());
+    }
   }
   // Response codes and timer expirations count from the warm-up on: what the
   // nodes had counted by then is taken off at the end.
@@ -119,6 +168,25 @@ RunResult RunSimulation(const ScenarioParams& scenario, const policy::CauseMap& 
   auto take_warmup = [&] { at_warmup = tally(); };
   if (spec.warmup > sim::SimTime::Zero())
     engine.ScheduleAt(spec.warmup, [&take_warmup] { take_warmup(); });
+  // A restart: the node crashes as its window starts (carriers only; the
+  // loader refuses it elsewhere).
+  std::vector<bool> restarted(scenario.nodes.size());
+  for (auto& c : carriers) {
+    for (const sip::Outage& w : windows[c->id()]) {
+      if (!w.restart) continue;
+      restarted[c->id()] = true;
+      nodes::Carrier* carrier = c.get();
+      const uint32_t fault = w.fault;
+      engine.ScheduleAt(w.start,
+                        [&faults, carrier, fault] { faults.OnRestart(fault, carrier->Restart()); });
+    }
+  }
+  for (uint32_t i = 0; i < scenario.nodes.size(); ++i) {
+    for (const sip::Outage& w : windows[i]) {
+      if (w.restart && !restarted[i])
+        sim::Fatal("RunSimulation: a restart of a node not a carrier");
+    }
+  }
   for (auto& a : agents) a->Start();
   engine.Run();
 
@@ -157,9 +225,22 @@ RunResult RunSimulation(const ScenarioParams& scenario, const policy::CauseMap& 
     check(s->open_transactions() == 0, network.NodeName(s->id()) + ": transactions still open");
   }
 
+  for (const auto& a : agents_of) {
+    if (a != nullptr)
+      check(a->backlog() == 0, network.NodeName(a->id()) + ": messages still queued at the end");
+  }
+
   result.nodes.resize(scenario.nodes.size());
-  for (uint32_t i = 0; i < scenario.nodes.size(); ++i)
-    result.nodes[i].name = scenario.nodes[i].name;
+  for (uint32_t i = 0; i < scenario.nodes.size(); ++i) {
+    NodeResult& n = result.nodes[i];
+    n.name = scenario.nodes[i].name;
+    if (const overload::Agent* a = agents_of[i].get()) {
+      n.processing = a->has_processing();
+      if (n.processing) n.processing_counters = a->counters();
+      n.overload_client = a->has_client();
+      n.shed = a->shed();
+    }
+  }
   for (const auto& s : sbcs) {
     NodeResult& n = result.nodes[s->id()];
     n.counters = s->counters();
@@ -190,6 +271,8 @@ RunResult RunSimulation(const ScenarioParams& scenario, const policy::CauseMap& 
   result.trace = recorder.Take();
   result.explained = std::move(log);
   result.metrics.KeepOutcomes(nullptr);  // `result` moves: keep no pointer into it
+  result.metrics.SetFaultTracker(nullptr);
+  result.faults = faults.Results();
   return result;
 }
 

@@ -10,18 +10,22 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
 #include <vector>
 
 #include "models/metrics/call_outcome.h"
+#include "models/metrics/fault_report.h"
 #include "models/nodes/carrier.h"
 #include "models/nodes/fraud_scorer.h"
 #include "models/nodes/node_context.h"
 #include "models/nodes/proxy.h"
 #include "models/nodes/sbc.h"
 #include "models/nodes/user_agent.h"
+#include "models/overload/processor.h"
 #include "models/policy/cause_map.h"
 #include "models/policy/dialect.h"
 #include "models/sip/endpoint.h"
@@ -40,6 +44,10 @@ struct NodeParams {
       kind;
   sip::TimerProfile timers = sip::Rfc3261Profile();  // the node's SIP stack
   std::vector<sip::Outage> outages = {};             // when it is cut off; no overlaps
+  // Its message processing and overload behaviour; none = every message at once.
+  std::optional<overload::ProcessingParams> processing = {};
+  // How it obeys its next hops' overload signals (RFC 7339/7415, Retry-After).
+  std::optional<overload::ClientParams> overload_client = {};
 };
 
 struct LinkSpec {
@@ -55,6 +63,9 @@ struct ScenarioParams {
   std::vector<nodes::TrafficParams> traffic;
   std::vector<std::string> destinations;  // dialled numbers
   std::vector<policy::Dialect> dialects;
+  // Scheduled faults (Experiment.faults); an outage's node carries no window of
+  // its own that overlaps it, and one link's faults do not overlap.
+  std::vector<metrics::FaultParams> faults = {};
 };
 
 struct RunSpec {
@@ -83,6 +94,12 @@ struct NodeResult {
   // Final responses to dialog-creating INVITEs the node sent, first
   // transmissions only, from the warm-up on: {code, count} by ascending code.
   std::vector<std::pair<int, uint64_t>> codes_sent = {};
+  // NodeParams::processing: what its processing did; `processing` is false without one.
+  bool processing = false;
+  overload::ProcessingCounters processing_counters = {};
+  // NodeParams::overload_client: new INVITEs its throttle kept off the wire.
+  bool overload_client = false;
+  overload::ShedCounters shed = {};
 };
 
 struct RunResult {
@@ -96,8 +113,10 @@ struct RunResult {
   uint64_t events = 0;
   sim::SimTime finished;                // when the last call ended
   std::vector<std::string> violations;  // broken end-of-run invariants; empty when sound
-  std::vector<sip::TraceEvent> trace;   // RunSpec::trace_calls; in the order sent
-  metrics::CallLog explained{0};        // RunSpec::explain_call
+  // One per ScenarioParams::faults, from ground truth, warm-up included.
+  std::vector<metrics::FaultResult> faults = {};
+  std::vector<sip::TraceEvent> trace;  // RunSpec::trace_calls; in the order sent
+  metrics::CallLog explained{0};       // RunSpec::explain_call
   std::vector<metrics::CallOutcome> outcomes =
       {};  // RunSpec::keep_outcomes; in the order they ended
 };

@@ -115,6 +115,20 @@ class FlatTable {
     free_.push_back(slot);
     --size_;
   }
+  // Calls f(entry) on every entry, then empties the table (slots are kept for reuse).
+  template <class F>
+  void Clear(F&& f) {
+    for (Bucket& b : buckets_) {
+      if (b.slot_plus1 == 0) continue;
+      const uint32_t slot = b.slot_plus1 - 1;
+      f(*At(slot));
+      At(slot)->~Entry();
+      live_[slot] = false;
+      free_.push_back(slot);
+      b = Bucket{};
+    }
+    size_ = 0;
+  }
   size_t erase(const K& key) {
     iterator it = find(key);
     if (it == end()) return 0;

@@ -82,6 +82,10 @@ class Builder {
   Error Experiment();
   // Experiment.theory (theory_param.cc): the SBC and NAPs of the analytic loss system.
   Error Theory();
+  // Experiment.faults (fault_param.cc), after the nodes and links.
+  Error Faults();
+  // Experiment.theory.meshes (theory_param.cc): the sites of each mesh.
+  Error Meshes();
   Error ResolveDialect(const std::string& name, const FieldPath& at, uint32_t& out);
   Error NodeRef(const std::string& name, const FieldPath& at, uint32_t& out) const;
   Error Sessions(int64_t v, const FieldPath& at, uint32_t& out) const;
@@ -102,6 +106,12 @@ class Builder {
   std::map<std::string, uint32_t> dialect_index_;
   std::map<std::string, uint32_t> destination_index_;
   std::vector<std::vector<std::string>> carrier_prefixes_;  // per node
+  // Route.numbers, resolved against the destinations once all traffic is read.
+  struct RouteNumbers {
+    uint32_t node = 0, nap = 0, route = 0;
+    std::vector<std::string> prefixes = {};
+  };
+  std::vector<RouteNumbers> route_numbers_;
 };
 
 }  // namespace crankback::topologies::loader_internal

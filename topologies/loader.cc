@@ -16,6 +16,7 @@
 #include "topologies/distribution_param.h"
 #include "topologies/field_path.h"
 #include "topologies/outage_param.h"
+#include "topologies/overload_param.h"
 #include "topologies/simrun.pb.h"
 #include "topologies/stack_param.h"
 
@@ -84,7 +85,7 @@ Loaded<Study> Builder::Build() {
       kind = f;
     }
   }
-  for (Error e : {Traffic(), Policies(), Experiment(), Theory()}) {
+  for (Error e : {Traffic(), Policies(), Experiment(), Theory(), Faults()}) {
     if (e) return *e;
   }
   // Destinations are known once all traffic is read: which numbers each carrier
@@ -109,6 +110,15 @@ Loaded<Study> Builder::Build() {
         best_length = p.size();
       }
       c->destination_range.push_back(best);
+    }
+  }
+  for (const RouteNumbers& r : route_numbers_) {
+    auto& route =
+        std::get<nodes::SbcParams>(study_.scenario.nodes[r.node].kind).naps[r.nap].routes[r.route];
+    for (const std::string& number : study_.scenario.destinations) {
+      bool served = false;
+      for (const std::string& p : r.prefixes) served |= number.rfind(p, 0) == 0 || p == "*";
+      route.serves.push_back(served);
     }
   }
   google::protobuf::TextFormat::PrintToString(sim_, &study_.resolved_text);
@@ -146,6 +156,7 @@ Builder::Error Builder::Nodes() {
     models::NodeParams params{n.name(), models::UserAgentParams{}, {}};
     if (auto e = ToTimerProfile(n.stack(), at.Child(n, "stack"), params.timers)) return e;
     if (auto e = ToOutages(n, at, params.outages)) return e;
+    if (auto e = ToOverload(n, at, params)) return e;
     study_.scenario.nodes.push_back(std::move(params));
   }
   carrier_prefixes_.resize(sim_.nodes_size());
@@ -239,6 +250,15 @@ Builder::Error Builder::Sbc(uint32_t node, const pb::Sbc& sbc, const FieldPath& 
             .Error("must be in 0..1e+06 (got " + Num(r.cost_per_minute()) + ")");
       }
       route.cost_per_minute = r.cost_per_minute();
+      route.overflow = r.overflow();
+      if (r.numbers_size() > 0) {
+        RouteNumbers numbers{node, static_cast<uint32_t>(j), static_cast<uint32_t>(k), {}};
+        for (int m = 0; m < r.numbers_size(); ++m) {
+          if (r.numbers(m).empty()) return rk.Child(r, "numbers", m).Error("must not be empty");
+          numbers.prefixes.push_back(r.numbers(m));
+        }
+        route_numbers_.push_back(std::move(numbers));
+      }
       p.routes.push_back(route);
     }
     if (!std::isfinite(nap.cps()) || nap.cps() < 0 || nap.cps() > kMaxCallsPerSecond) {
@@ -276,6 +296,19 @@ Builder::Error Builder::Sbc(uint32_t node, const pb::Sbc& sbc, const FieldPath& 
     if (nap.min_call_state() != pb::CALL_STATE_UNSPECIFIED) {
       if (retry == 0) return na.Child(nap, "min_call_state").Error("needs route_retry_timeout_s");
       p.min_call_state = static_cast<nodes::CallState>(nap.min_call_state());
+    }
+    const int64_t reserved = nap.trunk_reservation();
+    if (reserved != 0) {
+      const FieldPath ra = na.Child(nap, "trunk_reservation");
+      if (reserved < 0) {
+        return ra.Error("must be >= 0 (0 = none; got " + std::to_string(reserved) + ")");
+      }
+      if (p.max_sessions == 0) return ra.Error("needs max_sessions");
+      if (reserved >= p.max_sessions) {
+        return ra.Error("must be less than max_sessions, " + std::to_string(p.max_sessions) +
+                        " (got " + std::to_string(reserved) + ")");
+      }
+      p.trunk_reservation = static_cast<uint32_t>(reserved);
     }
     out.naps.push_back(std::move(p));
   }

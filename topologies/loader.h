@@ -37,6 +37,19 @@ struct TheoryParams {
   std::optional<uint32_t> overflow_nap = std::nullopt;  // absent: the primary alone
 };
 
+// Experiment.theory.meshes: a fully meshed network of SBC sites, predicted by
+// the Erlang fixed point (models/analytic/fixed_point.h).
+struct MeshTheoryParams {
+  std::string name;
+  std::vector<uint32_t> sbcs = {};  // node indices of the sites
+  // Per site: its NAPs facing callers (peers that are not sites), whose
+  // inbound calls and answered routes give the simulated blocking.
+  std::vector<std::vector<uint32_t>> caller_naps = {};
+  uint32_t capacity = 0;     // max_sessions of every trunk group
+  uint32_t reservation = 0;  // trunk_reservation of every trunk group
+  bool alternate_routing = false;
+};
+
 // Everything one `simrun` needs: the scenario, the policies to compare (the first
 // is the baseline) and the experiment.
 struct Study {
@@ -44,7 +57,8 @@ struct Study {
   std::vector<policy::CauseMap> policies;
   ExperimentParams experiment;
   std::optional<TheoryParams> theory = std::nullopt;
-  std::string resolved_text;  // the input as protobuf text, for reproduction
+  std::vector<MeshTheoryParams> meshes = {};  // Experiment.theory.meshes
+  std::string resolved_text;                  // the input as protobuf text, for reproduction
 };
 
 // Command-line values that replace the file's, validated like the file's own.

@@ -33,12 +33,16 @@ std::optional<LoadError> ToOutages(const pb::Node& n, const FieldPath& at,
     if (!pb::OutageMode_IsValid(o.tcp_mode())) {
       return oa.Child(o, "tcp_mode").Error("unknown outage mode " + std::to_string(o.tcp_mode()));
     }
+    if (o.restart() && !n.has_carrier()) {
+      return oa.Child(o, "restart").Error("a restart is modelled for carrier nodes only");
+    }
     sip::Outage w;
     w.start = sim::SimTime::Zero() + sim::SecondsToDuration(o.start_s());
     w.duration = sim::SecondsToDuration(o.duration_s());
     w.tcp_mode =
         o.tcp_mode() == pb::BLACKHOLE ? sip::OutageMode::kBlackhole : sip::OutageMode::kRefuse;
     w.udp_icmp_unreachable = o.udp_icmp_unreachable();
+    w.restart = o.restart();
     out.push_back(w);
     by_start.push_back(k);
   }

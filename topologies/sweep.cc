@@ -1,6 +1,8 @@
 // Field paths (`simrun --set`, sweep axes) and the expansion of a sweep into
 // its points, each validated by the Builder like a file of its own.
 #include <google/protobuf/descriptor.h>
+#include <google/protobuf/io/tokenizer.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/text_format.h>
 
 #include <cctype>
@@ -9,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
+#include <memory>
 
 #include "topologies/builder.h"
 
@@ -127,6 +130,34 @@ bool Integer(std::string_view s, T& out) {
 
 }  // namespace
 
+// A message-valued path takes its fields in text format, with or without
+// braces ("{algorithm: RATE}"): they are merged into the message, so a value
+// sets several fields at once and leaves the others as they were.
+static std::string MergeText(google::protobuf::Message& m, const std::string& name,
+                             std::string_view value) {
+  std::string_view body = value;
+  while (!body.empty() && std::isspace(static_cast<unsigned char>(body.front())))
+    body.remove_prefix(1);
+  while (!body.empty() && std::isspace(static_cast<unsigned char>(body.back())))
+    body.remove_suffix(1);
+  if (body.size() >= 2 && body.front() == '{' && body.back() == '}')
+    body = body.substr(1, body.size() - 2);
+  std::unique_ptr<google::protobuf::Message> copy(m.New());
+  copy->CopyFrom(m);
+  google::protobuf::TextFormat::Parser parser;
+  google::protobuf::io::ArrayInputStream in(body.data(), static_cast<int>(body.size()));
+  struct Quiet : google::protobuf::io::ErrorCollector {
+    void AddError(int, int, const std::string&) override {}
+  } quiet;
+  parser.RecordErrorsTo(&quiet);
+  if (!parser.Merge(&in, copy.get())) {
+    return name + " is a message: name one of its fields, or give its fields in text format (\"" +
+           std::string(value) + "\" is not a " + m.GetDescriptor()->name() + ")";
+  }
+  m.CopyFrom(*copy);
+  return "";
+}
+
 std::string SetField(google::protobuf::Message& root, std::string_view path,
                      std::string_view value) {
   std::vector<Step> steps;
@@ -150,8 +181,10 @@ std::string SetField(google::protobuf::Message& root, std::string_view path,
     }
     const bool last = s + 1 == steps.size();
     if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
-      if (last) return step.name + " is a message: name one of its fields";
-      m = f->is_repeated() ? r->MutableRepeatedMessage(m, f, index) : r->MutableMessage(m, f);
+      google::protobuf::Message* sub =
+          f->is_repeated() ? r->MutableRepeatedMessage(m, f, index) : r->MutableMessage(m, f);
+      if (last) return MergeText(*sub, step.name, value);
+      m = sub;
       continue;
     }
     if (!last) return step.name + " is a " + f->cpp_type_name() + ", not a message";

@@ -1,12 +1,12 @@
 #include "models/analytic/overflow.h"
 
 #include <Eigen/SparseCore>
-#include <Eigen/SparseLU>
 #include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
 
+#include "models/analytic/balance.h"
 #include "models/analytic/erlang.h"
 #include "sim/engine.h"
 
@@ -90,25 +90,7 @@ OverflowResult SolveOverflow(const OverflowSystem& system) {
   const int anchor_i = std::min(n1, static_cast<int>(a));
   const int anchor_j = a > n1 ? std::min(n2, static_cast<int>(a - n1)) : 0;
   const int anchor = anchor_j * width + anchor_i;
-  std::vector<Triplet> pinned;
-  pinned.reserve(generator.size());
-  for (const Triplet& e : generator) {
-    if (e.row() != anchor) pinned.push_back(e);
-  }
-  pinned.emplace_back(anchor, anchor, 1.0);
-  Matrix m(n, n);
-  m.setFromTriplets(pinned.begin(), pinned.end());
-  m.makeCompressed();
-  Eigen::SparseLU<Matrix, Eigen::COLAMDOrdering<int>> lu;
-  lu.compute(m);
-  if (lu.info() != Eigen::Success) sim::Fatal("SolveOverflow: the balance equations are singular");
-  Eigen::VectorXd rhs = Eigen::VectorXd::Zero(n);
-  rhs[anchor] = 1.0;
-  Eigen::VectorXd pi = lu.solve(rhs);
-  if (lu.info() != Eigen::Success) sim::Fatal("SolveOverflow: the sparse solve failed");
-  // Round-off may leave far-tail states a hair below zero.
-  pi = pi.cwiseMax(0.0);
-  pi /= pi.sum();
+  const Eigen::VectorXd pi = StationaryDistribution(generator, n, anchor, "SolveOverflow");
 
   OverflowResult r;
   r.states = static_cast<size_t>(n);

@@ -10,6 +10,8 @@ const char* EventName(RouteStep::Event e) {
       return "capacity_skip";
     case RouteStep::Event::kCpsSkip:
       return "cps_skip";
+    case RouteStep::Event::kReservationSkip:
+      return "reservation_skip";
     case RouteStep::Event::kRetryTimeout:
       return "retry_timeout";
     case RouteStep::Event::kRedirect:

@@ -22,11 +22,12 @@ namespace crankback::metrics {
 // One thing an SBC did with one attempt of a call.
 struct RouteStep {
   enum class Event : uint8_t {
-    kFailure,       // the route answered `code` (or timed out: 408); `decision` says what next
-    kCapacitySkip,  // the egress NAP was at its session cap: skipped without an attempt
-    kCpsSkip,       // the egress NAP was at its CPS cap: skipped without an attempt
-    kRetryTimeout,  // the route-retry timer ran out before the minimum call state: next route
-    kRedirect,      // the policy processed a 3xx: the call goes to the NAP of its Contact
+    kFailure,          // the route answered `code` (or timed out: 408); `decision` says what next
+    kCapacitySkip,     // the egress NAP was at its session cap: skipped without an attempt
+    kCpsSkip,          // the egress NAP was at its CPS cap: skipped without an attempt
+    kReservationSkip,  // an overflow call met the egress NAP's trunk reservation: skipped
+    kRetryTimeout,     // the route-retry timer ran out before the minimum call state: next route
+    kRedirect,         // the policy processed a 3xx: the call goes to the NAP of its Contact
     kRedirectUnroutable,  // ... but no NAP reaches the Contact (or too many redirects): stop
     kAnswered,            // the route answered: the call is connected through it
   };

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "models/metrics/fault_report.h"
 #include "sim/rng.h"
 
 namespace crankback::metrics {
@@ -34,12 +35,17 @@ bool IsNerEffective(const CallOutcome& o) {
 void RunMetrics::Record(const CallOutcome& o) {
   ++recorded_;
   if (kept_ != nullptr) kept_->push_back(o);
+  if (faults_ != nullptr) faults_->OnOutcome(o);
   uint64_t seconds_bits;
   std::memcpy(&seconds_bits, &o.answered_s, sizeof seconds_bits);
   hash_ = sim::Mix64(hash_ ^ static_cast<uint64_t>(o.arrival.nanos()));
   hash_ = sim::Mix64(hash_ ^ (static_cast<uint64_t>(o.final_code) << 8) ^
                      static_cast<uint64_t>(o.result) ^ seconds_bits);
   if (o.fraud) hash_ = sim::Mix64(hash_ ^ 0x5f3759df);  // clean calls hash as they always did
+  if (o.result == Result::kAnswered && o.setup_s >= 0) {
+    const sim::SimTime answered_at = o.arrival + sim::SecondsToDuration(o.setup_s);
+    if (answered_at >= warmup_ && answered_at < end_) ++answered_in_window_;
+  }
   if (o.arrival < warmup_) return;
   ++attempts_;
   if (o.fraud) ++fraud_attempts_;

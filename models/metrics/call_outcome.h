@@ -21,6 +21,8 @@
 
 namespace crankback::metrics {
 
+class FaultTracker;  // models/metrics/fault_report.h
+
 enum class Result : uint8_t { kAnswered, kFailed, kAbandoned };
 
 struct CallOutcome {
@@ -57,9 +59,16 @@ class RunMetrics {
   void Record(const CallOutcome& o);
   // Also appends every outcome, warm-up included, to `sink` (call detail records).
   void KeepOutcomes(std::vector<CallOutcome>* sink) { kept_ = sink; }
+  // Also hands every outcome, warm-up included, to `faults` (the fault report);
+  // nullptr for none. Not owned.
+  void SetFaultTracker(FaultTracker* faults) { faults_ = faults; }
 
   uint64_t attempts() const { return attempts_; }
   uint64_t answered() const { return answered_; }
+  // Calls answered (their 2xx reached the caller) within [warm-up, end), when
+  // they arrived: what the network carried in that window, the goodput's count.
+  uint64_t answered_in_window() const { return answered_in_window_; }
+  void SetEnd(sim::SimTime end) { end_ = end; }
   uint64_t failed() const { return failed_; }
   uint64_t abandoned() const { return abandoned_; }
   uint64_t failed_retryable() const { return failed_retryable_; }
@@ -95,6 +104,8 @@ class RunMetrics {
 
  private:
   sim::SimTime warmup_;
+  sim::SimTime end_ = sim::SimTime::Max();
+  uint64_t answered_in_window_ = 0;
   uint64_t recorded_ = 0;
   uint64_t attempts_ = 0;
   uint64_t answered_ = 0;
@@ -115,6 +126,7 @@ class RunMetrics {
   std::map<int, uint64_t> failures_by_code_;
   uint64_t hash_ = 0x9ae16a3b2f90404fULL;
   std::vector<CallOutcome>* kept_ = nullptr;
+  FaultTracker* faults_ = nullptr;
 };
 
 }  // namespace crankback::metrics

@@ -294,4 +294,19 @@ void Carrier::Release(uint64_t call_id) {
   calls_.erase(it);
 }
 
+std::vector<uint32_t> Carrier::Restart() {
+  std::vector<uint32_t> lost;
+  for (auto& [call_id, call] : calls_) {
+    engine().Cancel(call.timer);
+    lost.push_back(call.invite.origin_call);
+  }
+  std::sort(lost.begin(), lost.end());
+  calls_.clear();
+  busy_ = 0;
+  answered_ = 0;
+  for (Group& g : groups_) g.busy = 0;
+  DropState();  // transactions and session timers, with their events
+  return lost;
+}
+
 }  // namespace crankback::nodes

@@ -135,6 +135,10 @@ class Carrier : public sip::Endpoint {
   size_t processing() const { return calls_.size() - busy_; }
   const NodeCounters& counters() const { return counters_; }
   const CarrierCounters& carrier_counters() const { return carrier_counters_; }
+  // A crash (a restart fault): every call in progress (processing, ringing or
+  // answered) is lost with its timers, channels and transactions; later
+  // requests of those dialogs get 481. Returns their Message::origin_call.
+  std::vector<uint32_t> Restart();
   // Trunk group `g` in CarrierParams::trunk_groups order; the default group
   // (peers no trunk group names) is trunk_groups.size().
   uint32_t group_busy(uint32_t g) const { return groups_.at(g).busy; }

@@ -52,8 +52,10 @@ struct NapCounters {
   uint64_t attempts = 0;        // outbound INVITEs sent on it
   uint64_t capacity_skips = 0;  // skipped: max_sessions in use
   uint64_t cps_skips = 0;       // skipped: its cps bucket was empty
-  uint64_t seizures = 0;        // sessions taken on it, inbound and outbound
-  uint64_t answered = 0;        // outbound legs answered
+  // Overflow calls skipped: no more than trunk_reservation sessions were free.
+  uint64_t reservation_skips = 0;
+  uint64_t seizures = 0;  // sessions taken on it, inbound and outbound
+  uint64_t answered = 0;  // outbound legs answered
   // Sessions in use integrated over [warm-up, end of arrivals): divided by that
   // window it is the carried traffic in Erlangs.
   double busy_seconds = 0;

@@ -223,7 +223,12 @@ void Sbc::FailUpstream(uint64_t key) {
     if (f.status == 0) m.truth.cause = sip::Cause::kNoRoute;
     const auto& routes = naps_[call.in_nap].params->routes;
     m.truth.routes_tried = call.tried;
-    m.truth.routes_untried = static_cast<uint8_t>(routes.size() - call.next);
+    const std::vector<uint8_t>& order = call.order.empty() ? naps_[call.in_nap].order : call.order;
+    uint8_t untried = 0;  // routes left that serve the call's number
+    for (size_t i = call.next; i < routes.size(); ++i) {
+      untried += routes[order.empty() ? i : order[i]].Serves(call.invite.destination) ? 1 : 0;
+    }
+    m.truth.routes_untried = untried;
     SendResponse(m);
     CloseInbound(call);
   }

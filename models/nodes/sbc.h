@@ -38,6 +38,15 @@ struct RouteParams {
   uint32_t nap = 0;            // the egress NAP
   double weight = 1;           // kWeighted: > 0
   double cost_per_minute = 0;  // kLeastCost
+  // Every attempt on this route is an overflow call for the egress NAP's trunk
+  // reservation (a transit call another site overflowed through this SBC).
+  bool overflow = false;
+  // Per scenario destination: whether the route serves that dialled number;
+  // empty = every number. A call to a number it does not serve passes it by.
+  std::vector<bool> serves = {};
+  bool Serves(uint32_t destination) const {
+    return serves.empty() || (destination < serves.size() && serves[destination]);
+  }
 };
 
 struct NapParams {
@@ -56,6 +65,10 @@ struct NapParams {
   // is cancelled and the next route tried; zero = no timer.
   sim::Duration route_retry_timeout = {};
   CallState min_call_state = CallState::kRinging;
+  // Trunk reservation: an overflow call (not the first route its call tries
+  // here, or on a route marked `overflow`) goes out on this NAP only while
+  // more than this many of its max_sessions are free. 0 = none.
+  uint32_t trunk_reservation = 0;
 };
 
 struct SbcParams {

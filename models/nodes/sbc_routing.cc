@@ -82,8 +82,13 @@ void Sbc::TryNextRoute(uint64_t key) {
     const std::vector<uint8_t>& order = call.order.empty() ? naps_[call.in_nap].order : call.order;
     const uint8_t route = order.empty() ? call.next : order[call.next];
     ++call.next;
+    if (!in.routes[route].Serves(call.invite.destination)) continue;  // not for this number
     ++call.tried;
     if (SendOutbound(key, in.routes[route].nap, route)) return;
+  }
+  if (call.tried == 0) {  // no route serves the dialled number
+    call.failure =
+        LocalRejection(call.invite, policy::Condition::kUnallocated, sip::Cause::kNoRoute);
   }
   FailUpstream(key);
 }
@@ -109,6 +114,21 @@ bool Sbc::SendOutbound(uint64_t key, uint32_t egress, int32_t route) {
     Log(call, step);
     return false;  // a full egress trunk group is skipped, whatever the policy
   }
+  // Trunk reservation: an overflow call (not the call's first route here, or a
+  // transit route marked overflow) needs more than `trunk_reservation` free.
+  const NapParams& in = *naps_[call.in_nap].params;
+  const uint32_t reserved = out.params->trunk_reservation;
+  if (reserved != 0 && out.params->max_sessions != 0 &&
+      (call.tried > 1 || (route >= 0 && in.routes[route].overflow)) &&
+      out.params->max_sessions - out.sessions <= reserved) {
+    if (counting) ++out.counters.reservation_skips;
+    call.failure =
+        LocalRejection(call.invite, policy::Condition::kSessionCap, sip::Cause::kCapacity);
+    call.upstream_code = call.upstream_q850 = 0;
+    step.event = metrics::RouteStep::Event::kReservationSkip;
+    Log(call, step);
+    return false;
+  }
   if (!out.AdmitAttempt(engine().Now())) {
     if (counting) ++out.counters.cps_skips;
     call.failure = LocalRejection(call.invite, policy::Condition::kCpsLimit, sip::Cause::kCpsLimit);
@@ -131,7 +151,6 @@ bool Sbc::SendOutbound(uint64_t key, uint32_t egress, int32_t route) {
   call.out_cseq = 1;
   call.out_state = CallState::kNone;
   by_out_.emplace(call.out_call_id, key);
-  const NapParams& in = *naps_[call.in_nap].params;
   if (in.route_retry_timeout > sim::Duration()) {
     call.retry_timer =
         engine().ScheduleIn(in.route_retry_timeout, [this, key] { OnRetryTimeout(key); });

@@ -62,6 +62,7 @@ void Endpoint::Apply(bool client, const Key& key, Tx* tx, const Effects& effects
       case Effect::Kind::kTimeout: {
         const Message& request =
             std::visit([](const auto& m) -> const Message& { return m.request(); }, tx->machine);
+        NoteFailure(FailureKind::kTimeout, tx->peer, request);
         if (request.method == Method::kPrack) break;  // the UAS gives up on its own (R3)
         if (ForgetReInvite(request) && sessions_.count(request.call_id) != 0) {
           SessionRefreshed(Message::ResponseTo(request, 408));
@@ -74,6 +75,7 @@ void Endpoint::Apply(bool client, const Key& key, Tx* tx, const Effects& effects
         if (client) {  // RFC 3261 8.1.3.1: the TU treats it as a 503
           const Message& request =
               std::visit([](const auto& m) -> const Message& { return m.request(); }, tx->machine);
+          NoteFailure(FailureKind::kTransportError, tx->peer, request);
           if (request.method == Method::kPrack) break;
           Message unreachable = Message::ResponseTo(request, 503);
           unreachable.truth.cause = Cause::kUnreachable;
@@ -128,6 +130,16 @@ void Endpoint::SendRequest(sim::NodeId to, const Message& request) {
   Message m = request;
   m.to = to;
   m.from = id_;
+  if (m.method == Method::kInvite && !m.in_dialog && !sip_.Admit(id_, to)) {
+    // O7, O9, F4: the overload throttle towards `to` keeps the INVITE off the
+    // wire; the node gets a local 503 without Retry-After, as for a refused
+    // connection, with no transaction behind it.
+    ++shed_;
+    Message shed = Message::ResponseTo(m, 503);
+    shed.truth.cause = Cause::kOverload;
+    OnResponse(shed);
+    return;
+  }
   const Key key = KeyOf(m);
   if (auto old = clients_.find(key); old != clients_.end()) {
     for (sim::EventId id : old->second.timers) engine().Cancel(id);
@@ -163,12 +175,14 @@ void Endpoint::CancelCleanup(const Key& invite_key) {
     return;
   }
   const Message invite = ict->request();
+  NoteFailure(FailureKind::kTimeout, it->second.peer, invite);
   for (sim::EventId id : it->second.timers) engine().Cancel(id);
   clients_.erase(it);
   OnTimeout(invite);  // treated as cancelled: the TU sees a local 408
 }
 
 void Endpoint::PassResponseUp(ClientTx& tx, const Message& response) {
+  if (response.status == 481) NoteFailure(FailureKind::kNoDialog, tx.peer, response);
   if (response.method == Method::kPrack) return;  // the PRACK's own answer ends nothing
   if (response.method != Method::kInvite) {
     OnResponse(response);
@@ -253,6 +267,27 @@ void Endpoint::Receive(const Message& m) {
   const Effects out =
       std::visit([&](auto& machine) { return machine.Start(engine().Now()); }, tx->machine);
   Apply(false, key, tx, out);
+}
+
+void Endpoint::Reject(const Message& invite, const Message& response) {
+  const Key key = KeyOf(invite);
+  if (servers_.find(key) != servers_.end()) {
+    Receive(invite);
+    return;
+  }
+  const bool reliable = sip_.IsReliable(id_, invite.from);
+  auto slot = servers_.emplace(
+      key, ServerTx{ServerInviteTransaction(timers_, reliable, invite), invite.from});
+  ServerTx* tx = &slot.first->second;
+  tx->self = slot.first.slot();
+  const Effects started =
+      std::visit([&](auto& machine) { return machine.Start(engine().Now()); }, tx->machine);
+  Effects out;  // the transaction's own effects; the INVITE does not go up to the node
+  for (const Effect& e : started) {
+    if (e.kind != Effect::Kind::kPassToTu) out.Push(e);
+  }
+  Apply(false, key, tx, out);
+  SendResponse(response);
 }
 
 void Endpoint::PassRequestUp(const Message& request) {
@@ -424,6 +459,42 @@ void Endpoint::OnCoreTimer(Key key, CoreTimer which) {
   a.interval = std::min(a.interval * 2, timers_.t2);
   a.retransmit =
       engine().ScheduleIn(a.interval, [this, key] { OnCoreTimer(key, CoreTimer::kRetransmit2xx); });
+}
+
+}  // namespace crankback::sip
+
+namespace crankback::sip {
+
+void Endpoint::NoteFailure(FailureKind kind, sim::NodeId peer, const Message& request) {
+  if (FaultObserver* f = sip_.fault_observer())
+    f->OnFailure(engine().Now(), id_, peer, kind, request);
+}
+
+// A crash: every transaction, UA-core record and session timer is forgotten
+// and its engine events cancelled; later messages of those dialogs find nothing.
+void Endpoint::DropState() {
+  sim::Engine& e = engine();
+  auto cancel_tx = [&e](auto& entry) {
+    for (sim::EventId id : entry.second.timers) e.Cancel(id);
+    e.Cancel(entry.second.cancel_cleanup);
+  };
+  clients_.Clear(cancel_tx);
+  servers_.Clear(cancel_tx);
+  answers_.Clear([&e](auto& entry) {
+    e.Cancel(entry.second.retransmit);
+    e.Cancel(entry.second.give_up);
+  });
+  acks_.Clear([&e](auto& entry) { e.Cancel(entry.second.expire); });
+  for (auto& [key, p] : provisionals_) {
+    e.Cancel(p.retransmit);
+    e.Cancel(p.give_up);
+  }
+  provisionals_.clear();
+  for (auto& [call, r] : reinvites_) e.Cancel(r.retry);
+  reinvites_.clear();
+  inbound_reinvites_.clear();
+  for (auto& [call, session] : sessions_) e.Cancel(session.timer);
+  sessions_.clear();
 }
 
 }  // namespace crankback::sip

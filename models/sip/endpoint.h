@@ -106,6 +106,13 @@ class Endpoint {
 
   // Called by the transport for every message that reaches this node.
   void Receive(const Message& m);
+  // An overloaded node's answer to a new INVITE, from the stack alone (O1, O7):
+  // a server transaction absorbs the INVITE's retransmissions and the ACK,
+  // and the node never sees the call. A retransmission of an INVITE already
+  // in a transaction is received as usual instead.
+  void Reject(const Message& invite, const Message& response);
+  // New INVITEs this node's overload throttle kept off the wire (local 503s).
+  uint64_t shed_invites() const { return shed_; }
 
   sim::NodeId id() const { return id_; }
   // Transactions and UA-core records still open (0 once every call is over).
@@ -149,6 +156,9 @@ class Endpoint {
   // sent that INVITE (RFC 4028 refresher=uac). Stop it when the dialog ends.
   void StartSessionTimer(const Message& invite, sim::NodeId peer, bool refresher);
   void StopSessionTimer(uint64_t call_id);
+  // A restart (crash): forgets every transaction, UA-core record and session
+  // timer, cancelling their engine events. The node forgets its calls itself.
+  void DropState();
 
   sim::Engine& engine() { return sip_.engine(); }
   // A node-logic timer fired (Timer C, a route-retry timeout): for the counts.
@@ -239,6 +249,8 @@ class Endpoint {
   void OnAckForAnswer(const Message& ack);
   void OnClientResponse(const Message& response);
   SendResult Transmit(sim::NodeId to, Message m);
+  // Tells the fault observer, if any, of a failure of `request` sent to `peer`.
+  void NoteFailure(FailureKind kind, sim::NodeId peer, const Message& request);
   void PassRequestUp(const Message& request);
   void PassResponseUp(ClientTx& tx, const Message& response);
   bool AcceptReliable(ClientTx& tx, const Message& provisional);
@@ -271,6 +283,7 @@ class Endpoint {
   TimerCounts expirations_{};
   ExtraTimerCounts extra_expirations_{};
   uint64_t stray_ = 0;
+  uint64_t shed_ = 0;
 };
 
 }  // namespace crankback::sip

@@ -58,7 +58,11 @@ TEST(SetField, NamesWhatIsWrong) {
   EXPECT_EQ(SetField(sim, "nodes[1].sbc.naps[1].max_sessions", "2.5"),
             "\"2.5\" is not a valid int32 for max_sessions");
   EXPECT_EQ(SetField(sim, "traffic[0].holding_time", "3"),
-            "holding_time is a message: name one of its fields");
+            "holding_time is a message: name one of its fields, or give its fields in text "
+            "format (\"3\" is not a Distribution)");
+  EXPECT_EQ(SetField(sim, "traffic[0].holding_time", "{exponential_mean_s: 7}"), "");
+  EXPECT_EQ(sim.traffic(0).holding_time().exponential_mean_s(), 7);
+  sim.mutable_traffic(0)->CopyFrom(before.traffic(0));
   EXPECT_EQ(SetField(sim, "links[0].transport", "QUIC"),
             "\"QUIC\" is not a value of Transport (UDP, TCP, TLS)");
   EXPECT_EQ(SetField(sim, "traffic[0].", "1"), "the path ends with '.'");
