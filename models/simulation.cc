@@ -168,23 +168,25 @@ RunResult RunSimulation(const ScenarioParams& scenario, const policy::CauseMap& 
   auto take_warmup = [&] { at_warmup = tally(); };
   if (spec.warmup > sim::SimTime::Zero())
     engine.ScheduleAt(spec.warmup, [&take_warmup] { take_warmup(); });
-  // A restart: the node crashes as its window starts (carriers only; the
+  // A restart: the node crashes as its window starts (carriers and SBCs; the
   // loader refuses it elsewhere).
   std::vector<bool> restarted(scenario.nodes.size());
-  for (auto& c : carriers) {
-    for (const sip::Outage& w : windows[c->id()]) {
+  auto schedule_restarts = [&](auto& node) {
+    for (const sip::Outage& w : windows[node->id()]) {
       if (!w.restart) continue;
-      restarted[c->id()] = true;
-      nodes::Carrier* carrier = c.get();
+      restarted[node->id()] = true;
+      auto* crashing = node.get();
       const uint32_t fault = w.fault;
-      engine.ScheduleAt(w.start,
-                        [&faults, carrier, fault] { faults.OnRestart(fault, carrier->Restart()); });
+      engine.ScheduleAt(
+          w.start, [&faults, crashing, fault] { faults.OnRestart(fault, crashing->Restart()); });
     }
-  }
+  };
+  for (auto& c : carriers) schedule_restarts(c);
+  for (auto& s : sbcs) schedule_restarts(s);
   for (uint32_t i = 0; i < scenario.nodes.size(); ++i) {
     for (const sip::Outage& w : windows[i]) {
       if (w.restart && !restarted[i])
-        sim::Fatal("RunSimulation: a restart of a node not a carrier");
+        sim::Fatal("RunSimulation: a restart of a node neither a carrier nor an SBC");
     }
   }
   for (auto& a : agents) a->Start();

@@ -85,6 +85,11 @@ class Sbc : public sip::Endpoint {
   uint32_t nap_sessions(uint32_t nap) const { return naps_[nap].sessions; }
   // Outbound INVITEs sent to each NAP.
   uint64_t nap_attempts(uint32_t nap) const { return naps_[nap].attempts; }
+  // A crash (a restart fault): every call in progress is lost with its
+  // timers, sessions and transactions, on both legs; later requests of those
+  // dialogs get 481, and the far ends' channels stay held until their own
+  // timers free them. Returns their Message::origin_call, ascending.
+  std::vector<uint32_t> Restart();
   const NodeCounters& counters() const { return counters_; }
   // What NAP `nap` saw from the warm-up on, its busy time integrated up to
   // `now` (the end of the run) within the window.

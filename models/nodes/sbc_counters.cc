@@ -45,6 +45,27 @@ void Sbc::EndTalk(Call& call) {
   c.cost += seconds / 60 * naps_[call.in_nap].params->routes[call.out_route].cost_per_minute;
 }
 
+std::vector<uint32_t> Sbc::Restart() {
+  std::vector<uint32_t> lost;
+  for (auto& [key, call] : calls_) {
+    engine().Cancel(call.retry_timer);
+    EndTalk(call);  // the talk it had until the crash
+    lost.push_back(call.invite.origin_call);
+  }
+  std::sort(lost.begin(), lost.end());
+  calls_.clear();
+  by_out_.clear();
+  abandoned_.clear();
+  const sim::SimTime now = engine().Now();
+  for (Nap& n : naps_) {
+    n.counters.busy_seconds += n.BusySeconds(now, ctx_.warmup, ctx_.end);
+    n.busy_since = now;
+    n.sessions = 0;
+  }
+  DropState();  // transactions and session timers, with their events
+  return lost;
+}
+
 NapCounters Sbc::nap_counters(uint32_t nap, sim::SimTime now) const {
   const Nap& n = naps_[nap];
   NapCounters c = n.counters;

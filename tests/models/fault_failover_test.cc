@@ -178,6 +178,43 @@ TEST(FaultFailoverTest, RestartAnswersOldDialogsWith481AndFreesChannels) {
   EXPECT_EQ(r.nodes[kPrimary].counters.hung_channels, 0u);
 }
 
+// An SBC that crashes loses every call through it on both legs: the callers'
+// BYEs are refused while it is down and get 481 after, and the carriers keep
+// the channels of those calls, which nothing frees: one hung channel per lost
+// call. Calls arriving while it is down are refused (503) at once.
+TEST(FaultFailoverTest, SbcRestartLosesItsCallsOnBothLegs) {
+  metrics::FaultParams crash = Crash();
+  crash.a = kSbc;
+  const models::ScenarioParams s = TwoCarriers(sim::Transport::kTcp, crash);
+  const models::RunResult r = RunFault(s, Advance408And5xx());
+  ASSERT_TRUE(r.violations.empty()) << r.violations.front();
+  const metrics::FaultResult& f = r.faults.at(0);
+  uint64_t bye_after = 0, bye_during = 0, arrivals_during = 0;
+  for (const metrics::CallOutcome& o : r.outcomes) {
+    const double arrival = Seconds(o.arrival);
+    const double hangup = arrival + o.answered_s;
+    if (arrival >= kStart && arrival < kStart + kLength) ++arrivals_during;
+    if (o.result != metrics::Result::kAnswered || arrival > kStart || hangup <= kStart) continue;
+    ++(hangup >= kStart + kLength ? bye_after : bye_during);
+  }
+  ASSERT_GT(bye_after, 10u);
+  EXPECT_EQ(f.lost_in_progress, bye_after + bye_during);
+  EXPECT_EQ(f.no_dialog, bye_after);
+  EXPECT_EQ(r.nodes[kPrimary].counters.hung_channels + r.nodes[kBackup].counters.hung_channels,
+            f.lost_in_progress);
+  EXPECT_EQ(r.metrics.failures_by_code().at(503), arrivals_during);
+  ASSERT_TRUE(f.detect_s.has_value());
+  EXPECT_LT(*f.detect_s, 1.0);  // a refusal is seen at once
+
+  // Over UDP without ICMP the callers see silence instead: Timer B.
+  const models::RunResult udp =
+      RunFault(TwoCarriers(sim::Transport::kUdp, crash), Advance408And5xx());
+  ASSERT_TRUE(udp.violations.empty()) << udp.violations.front();
+  EXPECT_EQ(udp.faults.at(0).lost_in_progress, f.lost_in_progress);  // the same calls
+  ASSERT_TRUE(udp.faults.at(0).detect_s.has_value());
+  EXPECT_NEAR(*udp.faults.at(0).detect_s, 32, 1.0);
+}
+
 metrics::FaultParams LinkFault(metrics::FaultKind kind, double loss) {
   metrics::FaultParams f;
   f.name = "link";

@@ -72,15 +72,14 @@ TEST(FaultLoaderTest, OutageRestartOnANodeWindowLoads) {
   EXPECT_TRUE(loaded.value().scenario.nodes[2].outages[0].restart);
 }
 
-TEST(FaultLoaderTest, RestartOfAnSbcWindowIsRefused) {
-  const std::string sbc_start = "  name: \"sbc1\"\n";
-  const std::string text =
-      Edit(ValidTopology(), sbc_start,
-           sbc_start + "  outages { start_s: 1 duration_s: 1 restart: true }\n");
+TEST(FaultLoaderTest, RestartOfAUserAgentWindowIsRefused) {
+  const std::string callers = "  name: \"callers\"\n";
+  const std::string text = Edit(ValidTopology(), callers,
+                                callers + "  outages { start_s: 1 duration_s: 1 restart: true }\n");
   const LoadError e = ErrorOf(text);
   EXPECT_EQ(e.ToString(), "topo.pbtxt:" + std::to_string(LineOf(text, "restart: true")) +
-                              ": nodes[\"sbc1\"].outages[0].restart: a restart is modelled for "
-                              "carrier nodes only");
+                              ": nodes[\"callers\"].outages[0].restart: a restart is modelled "
+                              "for carrier and sbc nodes only");
 }
 
 struct BadFault {
@@ -142,11 +141,11 @@ constexpr BadFault kBadFaults[] = {
      "    loss_burst {\n      a: \"sbc1\"\n      b: \"carrier_a\"\n      loss: -0.1\n    }\n  }\n",
      "loss: -0.1", R"(experiment.faults["f"].loss_burst.loss)",
      "must be a probability in [0, 1] (got -0.1)"},
-    {"RestartOfAnSbc",
+    {"RestartOfAUserAgent",
      "  faults {\n    name: \"f\"\n    start_s: 1\n    duration_s: 1\n"
-     "    outage {\n      node: \"sbc1\"\n      restart: true\n    }\n  }\n",
+     "    outage {\n      node: \"callers\"\n      restart: true\n    }\n  }\n",
      "restart: true", R"(experiment.faults["f"].outage.restart)",
-     "a restart is modelled for carrier nodes only (\"sbc1\" is not one)"},
+     "a restart is modelled for carrier and sbc nodes only (\"callers\" is not one)"},
     {"OverlapOnOneLink",
      "  faults { name: \"a\" start_s: 10 duration_s: 10 partition { a: \"sbc1\" b: \"carrier_a\" } "
      "}\n"
