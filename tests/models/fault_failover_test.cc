@@ -150,6 +150,27 @@ TEST(FaultFailoverTest, WithoutAdvanceOn408TheOutageCallsFailRetryable) {
   EXPECT_NEAR(*f.detect_s, t.first_request_s - kStart + 32, 1e-6);
 }
 
+// From the callers' outcomes (zero latency, answered at once): calls up at the
+// crash whose BYE came after the window and during it, and calls that
+// arrived in the window.
+struct Crashed {
+  uint64_t bye_after = 0;
+  uint64_t bye_during = 0;
+  uint64_t arrivals_during = 0;
+};
+
+Crashed CrashCounts(const models::RunResult& r) {
+  Crashed c;
+  for (const metrics::CallOutcome& o : r.outcomes) {
+    const double arrival = Seconds(o.arrival);
+    const double hangup = arrival + o.answered_s;
+    if (arrival >= kStart && arrival < kStart + kLength) ++c.arrivals_during;
+    if (o.result != metrics::Result::kAnswered || arrival > kStart || hangup <= kStart) continue;
+    ++(hangup >= kStart + kLength ? c.bye_after : c.bye_during);
+  }
+  return c;
+}
+
 // A restart forgets its dialogs: the BYE of a lost call that reaches the
 // primary after it is back gets 481 (X-series: no dialog); its channels are free.
 TEST(FaultFailoverTest, RestartAnswersOldDialogsWith481AndFreesChannels) {
@@ -159,14 +180,7 @@ TEST(FaultFailoverTest, RestartAnswersOldDialogsWith481AndFreesChannels) {
   const metrics::FaultResult& f = r.faults.at(0);
   // Over TCP (REFUSE) nothing is retransmitted: a lost call's BYE sent while
   // the primary is down is refused (RST), one sent after gets 481.
-  uint64_t bye_after = 0, bye_during = 0, arrivals_during = 0;
-  for (const metrics::CallOutcome& o : r.outcomes) {
-    const double arrival = Seconds(o.arrival);
-    const double hangup = arrival + o.answered_s;
-    if (arrival >= kStart && arrival < kStart + kLength) ++arrivals_during;
-    if (o.result != metrics::Result::kAnswered || arrival > kStart || hangup <= kStart) continue;
-    ++(hangup >= kStart + kLength ? bye_after : bye_during);
-  }
+  const auto [bye_after, bye_during, arrivals_during] = CrashCounts(r);
   ASSERT_GT(bye_after, 10u);
   EXPECT_EQ(f.lost_in_progress, bye_after + bye_during);
   EXPECT_EQ(f.no_dialog, bye_after);
@@ -189,14 +203,7 @@ TEST(FaultFailoverTest, SbcRestartLosesItsCallsOnBothLegs) {
   const models::RunResult r = RunFault(s, Advance408And5xx());
   ASSERT_TRUE(r.violations.empty()) << r.violations.front();
   const metrics::FaultResult& f = r.faults.at(0);
-  uint64_t bye_after = 0, bye_during = 0, arrivals_during = 0;
-  for (const metrics::CallOutcome& o : r.outcomes) {
-    const double arrival = Seconds(o.arrival);
-    const double hangup = arrival + o.answered_s;
-    if (arrival >= kStart && arrival < kStart + kLength) ++arrivals_during;
-    if (o.result != metrics::Result::kAnswered || arrival > kStart || hangup <= kStart) continue;
-    ++(hangup >= kStart + kLength ? bye_after : bye_during);
-  }
+  const auto [bye_after, bye_during, arrivals_during] = CrashCounts(r);
   ASSERT_GT(bye_after, 10u);
   EXPECT_EQ(f.lost_in_progress, bye_after + bye_during);
   EXPECT_EQ(f.no_dialog, bye_after);
