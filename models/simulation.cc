@@ -168,8 +168,8 @@ RunResult RunSimulation(const ScenarioParams& scenario, const policy::CauseMap& 
   auto take_warmup = [&] { at_warmup = tally(); };
   if (spec.warmup > sim::SimTime::Zero())
     engine.ScheduleAt(spec.warmup, [&take_warmup] { take_warmup(); });
-  // A restart: the node crashes as its window starts (carriers and SBCs; the
-  // loader refuses it elsewhere).
+  // A restart: the node crashes as its window starts (carriers, SBCs and
+  // proxies; the loader refuses it elsewhere).
   std::vector<bool> restarted(scenario.nodes.size());
   auto schedule_restarts = [&](auto& node) {
     for (const sip::Outage& w : windows[node->id()]) {
@@ -183,10 +183,11 @@ RunResult RunSimulation(const ScenarioParams& scenario, const policy::CauseMap& 
   };
   for (auto& c : carriers) schedule_restarts(c);
   for (auto& s : sbcs) schedule_restarts(s);
+  for (auto& p : proxies) schedule_restarts(p);
   for (uint32_t i = 0; i < scenario.nodes.size(); ++i) {
     for (const sip::Outage& w : windows[i]) {
       if (w.restart && !restarted[i])
-        sim::Fatal("RunSimulation: a restart of a node neither a carrier nor an SBC");
+        sim::Fatal("RunSimulation: a restart of a node that cannot restart");
     }
   }
   for (auto& a : agents) a->Start();

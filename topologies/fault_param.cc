@@ -81,9 +81,10 @@ Builder::Error Builder::Faults() {
         if (!pb::OutageMode_IsValid(o.tcp_mode()))
           return oa.Child(o, "tcp_mode")
               .Error("unknown outage mode " + std::to_string(o.tcp_mode()));
-        if (o.restart() && !sim_.nodes(p.a).has_carrier() && !sim_.nodes(p.a).has_sbc()) {
+        if (o.restart() && !sim_.nodes(p.a).has_carrier() && !sim_.nodes(p.a).has_sbc() &&
+            !sim_.nodes(p.a).has_proxy()) {
           return oa.Child(o, "restart")
-              .Error("a restart is modelled for carrier and sbc nodes only (\"" + o.node() +
+              .Error("a restart is modelled for carrier, sbc and proxy nodes only (\"" + o.node() +
                      "\" is not one)");
         }
         p.kind = metrics::FaultKind::kOutage;

@@ -33,8 +33,9 @@ std::optional<LoadError> ToOutages(const pb::Node& n, const FieldPath& at,
     if (!pb::OutageMode_IsValid(o.tcp_mode())) {
       return oa.Child(o, "tcp_mode").Error("unknown outage mode " + std::to_string(o.tcp_mode()));
     }
-    if (o.restart() && !n.has_carrier() && !n.has_sbc()) {
-      return oa.Child(o, "restart").Error("a restart is modelled for carrier and sbc nodes only");
+    if (o.restart() && !n.has_carrier() && !n.has_sbc() && !n.has_proxy()) {
+      return oa.Child(o, "restart")
+          .Error("a restart is modelled for carrier, sbc and proxy nodes only");
     }
     sip::Outage w;
     w.start = sim::SimTime::Zero() + sim::SecondsToDuration(o.start_s());

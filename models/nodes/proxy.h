@@ -78,6 +78,11 @@ class Proxy : public sip::Endpoint {
   // invites: new INVITEs; rejections: INVITEs answered with a failure (not the
   // 487 of a caller's CANCEL); answered: calls whose first 2xx went up.
   const NodeCounters& counters() const { return counters_; }
+  // A crash (a restart fault): every call in progress is lost with its
+  // branches, Timer C, relays and transactions, and the Retry-After windows
+  // are forgotten; later requests of those dialogs get 481. Returns their
+  // Message::origin_call, ascending.
+  std::vector<uint32_t> Restart();
   // Branches (client INVITE transactions) started, over all calls.
   uint64_t branches_started() const { return branches_started_; }
   // Until when new branches skip `node` after its 503 with Retry-After (F4);

@@ -2,6 +2,8 @@
 // 4): the caller's ACKs, in-dialog requests relayed both ways, and the
 // branches that answered after another one did (16.7 step 5, 13.2.2.4). The
 // INVITE's forking and response context are in proxy.cc.
+#include <algorithm>
+
 #include "models/nodes/proxy.h"
 
 namespace crankback::nodes {
@@ -136,6 +138,21 @@ void Proxy::ByeBranch(uint64_t key, uint32_t index) {
                            Relay{bye, key, static_cast<int>(index)});
   ++call.relays;
   SendRequest(b.peer, bye);
+}
+
+std::vector<uint32_t> Proxy::Restart() {
+  std::vector<uint32_t> lost;
+  for (auto& [key, call] : calls_) {
+    for (const Branch& b : call.branches) engine().Cancel(b.timer_c);
+    lost.push_back(call.invite.origin_call);
+  }
+  std::sort(lost.begin(), lost.end());
+  calls_.clear();
+  by_branch_.clear();
+  relays_.clear();
+  std::fill(skip_.begin(), skip_.end(), Skip{});
+  DropState();  // transactions and session timers, with their events
+  return lost;
 }
 
 }  // namespace crankback::nodes

@@ -143,5 +143,60 @@ INSTANTIATE_TEST_SUITE_P(Modes, ProxyRun,
                            return "?";
                          });
 
+// A proxy that crashes (a restart fault) loses every call it held, on both
+// sides: the callers' BYEs of those calls get 481 once it is back, calls
+// arriving while it is down time out, and the carrier keeps their channels
+// (nothing sends it the BYE): one hung channel per call lost answered.
+TEST(ProxyChainRun, RestartLosesTheCallsItHeld) {
+  nodes::ProxyParams p;
+  p.targets = {{2}};
+  models::ScenarioParams s = ProxyChain(p, std::vector<nodes::CarrierParams>(1), 2, 30);
+  metrics::FaultParams crash;
+  crash.name = "crash";
+  crash.kind = metrics::FaultKind::kOutage;
+  crash.start = sim::SimTime::Zero() + sim::Duration::Seconds(100);
+  crash.duration = sim::Duration::Seconds(60);
+  crash.a = 1;
+  crash.restart = true;  // UDP without ICMP: silence
+  s.faults = {crash};
+  // A call in setup at the crash had its 100 Trying: no Timer B ends it, the
+  // caller's patience does (CANCEL, which the restarted proxy answers 481).
+  s.traffic[0].patience = sim::Distribution::Deterministic(60);
+  models::RunSpec spec = testing::Spec(5, 0, 250, 0);
+  spec.keep_outcomes = true;
+  const models::RunResult run =
+      models::RunSimulation(s, testing::Policy("p", policy::Action::kStop), spec);
+  ASSERT_TRUE(run.violations.empty()) << run.violations.front();
+  const metrics::FaultResult& f = run.faults.at(0);
+  // From the callers' outcomes: answered calls up at the crash, calls in setup
+  // at it (answered 50 ms after they arrive), BYEs of lost calls sent after
+  // the window, and calls whose every INVITE transmission (0 to 31.5 s after
+  // arrival, T1 doubling) fell in the window: those end with Timer B's 408.
+  uint64_t up = 0, setting_up = 0, bye_after = 0, timed_out = 0;
+  for (const metrics::CallOutcome& o : run.outcomes) {
+    const double arrival = sim::ToSeconds(o.arrival);
+    if (arrival >= 100 && arrival + 31.5 < 160) ++timed_out;
+    if (arrival > 100) continue;
+    if (o.result != metrics::Result::kAnswered) {
+      if (arrival > 99.9) ++setting_up;
+      continue;
+    }
+    const double hangup = arrival + o.setup_s + o.answered_s;
+    if (arrival + o.setup_s > 100) ++setting_up;
+    if (hangup <= 100) continue;
+    ++up;
+    if (hangup >= 160) ++bye_after;
+  }
+  ASSERT_GT(up, 20u);
+  EXPECT_EQ(f.lost_in_progress, up + setting_up);
+  EXPECT_EQ(run.nodes[2].counters.hung_channels, up);
+  // Every BYE sent after the window gets 481; so do the retransmissions of
+  // BYEs sent during it that reach the proxy after it, and patience CANCELs.
+  EXPECT_GE(f.no_dialog, bye_after);
+  EXPECT_EQ(run.metrics.failures_by_code().at(408), timed_out);
+  ASSERT_TRUE(f.detect_s.has_value());
+  EXPECT_NEAR(*f.detect_s, 32, 1);  // silence: the first request to it times out
+}
+
 }  // namespace
 }  // namespace crankback

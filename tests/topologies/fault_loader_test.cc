@@ -79,7 +79,7 @@ TEST(FaultLoaderTest, RestartOfAUserAgentWindowIsRefused) {
   const LoadError e = ErrorOf(text);
   EXPECT_EQ(e.ToString(), "topo.pbtxt:" + std::to_string(LineOf(text, "restart: true")) +
                               ": nodes[\"callers\"].outages[0].restart: a restart is modelled "
-                              "for carrier and sbc nodes only");
+                              "for carrier, sbc and proxy nodes only");
 }
 
 struct BadFault {
@@ -145,7 +145,7 @@ constexpr BadFault kBadFaults[] = {
      "  faults {\n    name: \"f\"\n    start_s: 1\n    duration_s: 1\n"
      "    outage {\n      node: \"callers\"\n      restart: true\n    }\n  }\n",
      "restart: true", R"(experiment.faults["f"].outage.restart)",
-     "a restart is modelled for carrier and sbc nodes only (\"callers\" is not one)"},
+     "a restart is modelled for carrier, sbc and proxy nodes only (\"callers\" is not one)"},
     {"OverlapOnOneLink",
      "  faults { name: \"a\" start_s: 10 duration_s: 10 partition { a: \"sbc1\" b: \"carrier_a\" } "
      "}\n"
