@@ -134,7 +134,6 @@ void Endpoint::SendRequest(sim::NodeId to, const Message& request) {
     // O7, O9, F4: the overload throttle towards `to` keeps the INVITE off the
     // wire; the node gets a local 503 without Retry-After, as for a refused
     // connection, with no transaction behind it.
-    ++shed_;
     Message shed = Message::ResponseTo(m, 503);
     shed.truth.cause = Cause::kOverload;
     OnResponse(shed);

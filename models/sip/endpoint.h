@@ -111,8 +111,6 @@ class Endpoint {
   // and the node never sees the call. A retransmission of an INVITE already
   // in a transaction is received as usual instead.
   void Reject(const Message& invite, const Message& response);
-  // New INVITEs this node's overload throttle kept off the wire (local 503s).
-  uint64_t shed_invites() const { return shed_; }
 
   sim::NodeId id() const { return id_; }
   // Transactions and UA-core records still open (0 once every call is over).
@@ -283,7 +281,6 @@ class Endpoint {
   TimerCounts expirations_{};
   ExtraTimerCounts extra_expirations_{};
   uint64_t stray_ = 0;
-  uint64_t shed_ = 0;
 };
 
 }  // namespace crankback::sip
