@@ -11,8 +11,10 @@ void Fatal(const char* what) {
 }
 
 Engine::Engine() {
-  heap_.reserve(1024);
-  heap_.resize(kHeapPad);
+  for (auto& heap : heap_) {
+    heap.reserve(1024);
+    heap.resize(kHeapPad);
+  }
   slots_.reserve(1024);
   state_.reserve(1024);
   free_slots_.reserve(1024);
@@ -45,8 +47,9 @@ inline void Engine::Release(uint32_t slot) {
 // caches the next level is prefetched instead of speculated: the grandchildren of
 // a node are 16 consecutive nodes, four lines.
 template <bool kPrefetch>
-uint32_t Engine::SinkHole(uint32_t pos, uint32_t n) {
-  Entry* const node = Nodes();
+uint32_t Engine::SinkHole(int h, uint32_t pos, uint32_t n) {
+  Entry* const node = Nodes(h);
+  const uint32_t tag = h == 0 ? 0 : kFarBit;
   for (;;) {
     const uint32_t first = 4 * pos + 1;
     if (first >= n) return pos;
@@ -67,23 +70,25 @@ uint32_t Engine::SinkHole(uint32_t pos, uint32_t n) {
       }
     }
     node[pos] = node[best];
-    state_[node[pos].order & kSlotMask].pos = pos;
+    state_[node[pos].order & kSlotMask].pos = tag | pos;
     pos = best;
   }
 }
 
 // Replaces node `pos` by the last node: up if it belongs above `pos`, else the
 // hole sinks to a leaf and the last node rises from there.
-void Engine::RemoveAt(uint32_t pos) {
-  const Entry last = heap_.back();
-  heap_.pop_back();
-  const uint32_t n = NodeCount();
+void Engine::RemoveAt(uint32_t where) {
+  const int h = (where & kFarBit) != 0 ? 1 : 0;
+  uint32_t pos = where & ~kFarBit;
+  const Entry last = heap_[h].back();
+  heap_[h].pop_back();
+  const uint32_t n = NodeCount(h);
   if (pos == n) return;
-  if (pos == 0 || !Less(last, Nodes()[(pos - 1) / 4])) {
+  if (pos == 0 || !Less(last, Nodes(h)[(pos - 1) / 4])) {
     constexpr uint32_t kPrefetchAbove = 1 << 15;  // nodes: 512 KiB
-    pos = n > kPrefetchAbove ? SinkHole<true>(pos, n) : SinkHole<false>(pos, n);
+    pos = n > kPrefetchAbove ? SinkHole<true>(h, pos, n) : SinkHole<false>(h, pos, n);
   }
-  SiftUp(pos, last);
+  SiftUp(h, pos, last);
 }
 
 bool Engine::IsPending(EventId id) const {
@@ -99,14 +104,15 @@ bool Engine::Cancel(EventId id) {
 }
 
 bool Engine::Step() {
-  if (NodeCount() == 0) return false;
-  const Entry top = Nodes()[0];
+  const int h = NextHeap();
+  if (h < 0) return false;
+  const Entry top = Nodes(h)[0];
   const uint32_t slot = static_cast<uint32_t>(top.order & kSlotMask);
   // The slot and its state are random lines of large arrays: start loading them
   // before the sift (usually they were asked for one event earlier, below).
   PrefetchSlot(slot);
   __builtin_prefetch(&state_[slot], 1);
-  RemoveAt(0);
+  RemoveAt(h == 0 ? 0 : kFarBit);
   now_ = SimTime::FromNanos(top.time);
   // Copy the callable out first: it may schedule events, which can grow slots_.
   Slot event;
@@ -115,7 +121,9 @@ bool Engine::Step() {
   ++executed_;
   // The next event is most likely the one now on top: its slot will be read at
   // the start of the next Step(), so ask for it while this event runs.
-  if (NodeCount() > 0) PrefetchSlot(static_cast<uint32_t>(Nodes()[0].order & kSlotMask));
+  if (const int next = NextHeap(); next >= 0) {
+    PrefetchSlot(static_cast<uint32_t>(Nodes(next)[0].order & kSlotMask));
+  }
   event.invoke(event.storage);
   return true;
 }
@@ -128,7 +136,9 @@ void Engine::Run() {
 
 void Engine::RunUntil(SimTime until) {
   stopped_ = false;
-  while (!stopped_ && NodeCount() > 0 && Nodes()[0].time <= until.nanos() && Step()) {
+  for (int h = NextHeap(); !stopped_ && h >= 0 && Nodes(h)[0].time <= until.nanos();
+       h = NextHeap()) {
+    Step();
   }
   if (!stopped_ && now_ < until) now_ = until;
 }

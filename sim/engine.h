@@ -5,11 +5,13 @@
 //   engine.Cancel(id);  engine.Run();
 //
 // Events run in (time, scheduling order): two events at the same instant run in
-// the order they were scheduled, so a run is deterministic. The queue is a 4-ary
-// min-heap of 16-byte entries with indexed removal, so Cancel() takes the entry
+// the order they were scheduled, so a run is deterministic. The queue is two
+// 4-ary min-heaps of 16-byte entries with indexed removal, one for events due
+// soon and one for events due later (kFarNanos), so Cancel() takes the entry
 // out at once (SIP timers are mostly cancelled; leaving them queued costs time
-// and memory). An event's callable lives inline in a pooled slot: no heap
-// allocation per event once the pool has grown, and no std::function.
+// and memory) and the frequent near events never sift through the far ones. An event's callable
+// lives inline in a pooled slot: no heap allocation per event once the pool has grown, and no
+// std::function.
 #pragma once
 
 #include <cstddef>
@@ -33,6 +35,9 @@ struct EventId {
   constexpr bool operator==(const EventId&) const = default;
 };
 
+// Aborts with a message: a broken invariant of the simulator, never bad input.
+[[noreturn]] void Fatal(const char* what);
+
 class Engine {
  public:
   // Bytes a callable may capture: `this` plus a few ids or a pointer and a time.
@@ -52,6 +57,20 @@ class Engine {
     return ScheduleAt(now_ + delay, std::forward<F>(fn));
   }
 
+  // A sequence number taken now, for an event scheduled later with
+  // ScheduleAtSequence(): among the events of its instant it then runs where an
+  // event scheduled now would have run. This lets a FIFO of timers that share
+  // one delay keep only its head in the queue (sip::Endpoint's lingering
+  // timers) while the run stays the same as if every timer were queued.
+  uint64_t TakeSequence() {
+    if (next_sequence_ > kMaxSequence) Fatal("Engine: event sequence numbers exhausted");
+    return next_sequence_++;
+  }
+  // Schedules `fn()` at `when` in the place of `sequence` (from TakeSequence()).
+  // The pair (when, sequence) must not precede the event running now.
+  template <class F>
+  EventId ScheduleAtSequence(SimTime when, uint64_t sequence, F&& fn);
+
   // Removes a pending event. Returns false (and does nothing) for a stale id.
   bool Cancel(EventId id);
   bool IsPending(EventId id) const;
@@ -66,7 +85,7 @@ class Engine {
   // Makes Run/RunUntil return after the current event.
   void Stop() { stopped_ = true; }
 
-  size_t pending() const { return heap_.size() - kHeapPad; }
+  size_t pending() const { return NodeCount(0) + NodeCount(1); }
   uint64_t executed() const { return executed_; }
 
  private:
@@ -102,14 +121,30 @@ class Engine {
   static constexpr uint64_t kSlotMask = (uint64_t{1} << kSlotBits) - 1;
   static constexpr uint64_t kMaxSequence = (uint64_t{1} << (64 - kSlotBits)) - 1;
   static constexpr uint32_t kNotQueued = UINT32_MAX;
+  // Two heaps. An event due more than kFarNanos after it is scheduled goes to
+  // heap 1 (far), any other to heap 0 (near), and Step() runs the smaller of
+  // the two tops. Most events of a large run are near (messages in flight,
+  // retransmission timers) while most pending ones are far (hang-ups minutes
+  // ahead, Timer B, which is nearly always cancelled), so the near heap stays
+  // small and in the cache, and only far events pay for the depth of the
+  // large one. A queued event's position carries its heap in kFarBit.
+  static constexpr int64_t kFarNanos = 1'000'000'000;
+  static constexpr uint32_t kFarBit = uint32_t{1} << 31;
 
   template <class F>
   static void InvokeAs(void* storage) {
     (*std::launder(reinterpret_cast<F*>(storage)))();
   }
 
-  Entry* Nodes() { return heap_.data() + kHeapPad; }
-  uint32_t NodeCount() const { return static_cast<uint32_t>(heap_.size() - kHeapPad); }
+  Entry* Nodes(int h) { return heap_[h].data() + kHeapPad; }
+  const Entry* Nodes(int h) const { return heap_[h].data() + kHeapPad; }
+  uint32_t NodeCount(int h) const { return static_cast<uint32_t>(heap_[h].size() - kHeapPad); }
+  // The heap whose top runs next, or -1 when none is pending.
+  int NextHeap() const {
+    if (NodeCount(1) == 0) return NodeCount(0) == 0 ? -1 : 0;
+    if (NodeCount(0) == 0) return 1;
+    return Less(Nodes(1)[0], Nodes(0)[0]) ? 1 : 0;
+  }
   uint32_t AcquireSlot() {
     if (free_slots_.empty()) return NewSlot();
     const uint32_t slot = free_slots_.back();
@@ -117,11 +152,11 @@ class Engine {
     return slot;
   }
   uint32_t NewSlot();
-  void Push(int64_t time, uint32_t slot);
-  void RemoveAt(uint32_t pos);
+  void Push(int64_t time, uint64_t sequence, uint32_t slot);
+  void RemoveAt(uint32_t where);  // a position with its kFarBit
   template <bool kPrefetch>
-  uint32_t SinkHole(uint32_t pos, uint32_t n);
-  void SiftUp(uint32_t pos, Entry e);
+  uint32_t SinkHole(int h, uint32_t pos, uint32_t n);
+  void SiftUp(int h, uint32_t pos, Entry e);
   void Release(uint32_t slot);
   void PrefetchSlot(uint32_t slot) const;
   // One 128-bit comparison, so the compiler can select the smaller child
@@ -138,22 +173,26 @@ class Engine {
   uint64_t next_sequence_ = 0;
   uint64_t executed_ = 0;
   bool stopped_ = false;
-  std::vector<Entry, LineAllocator<Entry>> heap_;  // kHeapPad unused entries, then the nodes
+  // Near and far; each has kHeapPad unused entries, then the nodes.
+  std::vector<Entry, LineAllocator<Entry>> heap_[2];
   std::vector<Slot> slots_;
   // Per slot, together so that Cancel() finds both on one line.
   struct SlotState {
-    uint32_t pos;         // node index, or kNotQueued
+    uint32_t pos;         // node index with kFarBit, or kNotQueued
     uint32_t generation;  // bumped when the slot is released
   };
   std::vector<SlotState> state_;
   std::vector<uint32_t> free_slots_;
 };
 
-// Aborts with a message: a broken invariant of the simulator, never bad input.
-[[noreturn]] void Fatal(const char* what);
-
 template <class F>
 EventId Engine::ScheduleAt(SimTime when, F&& fn) {
+  if (next_sequence_ > kMaxSequence) Fatal("Engine: event sequence numbers exhausted");
+  return ScheduleAtSequence(when, next_sequence_++, std::forward<F>(fn));
+}
+
+template <class F>
+EventId Engine::ScheduleAtSequence(SimTime when, uint64_t sequence, F&& fn) {
   using Fn = std::decay_t<F>;
   static_assert(sizeof(Fn) <= kInlineBytes, "event callable captures too much; capture an index");
   static_assert(alignof(Fn) <= 8, "event callable is over-aligned");
@@ -164,29 +203,32 @@ EventId Engine::ScheduleAt(SimTime when, F&& fn) {
   Slot& s = slots_[slot];
   s.invoke = &InvokeAs<Fn>;
   ::new (static_cast<void*>(s.storage)) Fn(std::forward<F>(fn));
-  Push(when.nanos(), slot);
+  Push(when.nanos(), sequence, slot);
   return EventId{slot, state_[slot].generation};
 }
 
 // Inline: every ScheduleAt pushes, and a new event usually settles near the bottom.
-inline void Engine::Push(int64_t time, uint32_t slot) {
-  if (next_sequence_ > kMaxSequence) Fatal("Engine: event sequence numbers exhausted");
-  const Entry e{time, (next_sequence_++ << kSlotBits) | slot};
-  heap_.push_back(e);
-  SiftUp(NodeCount() - 1, e);
+inline void Engine::Push(int64_t time, uint64_t sequence, uint32_t slot) {
+  const Entry e{time, (sequence << kSlotBits) | slot};
+  // time >= now, so the unsigned difference is exact even across zero.
+  const uint64_t ahead = static_cast<uint64_t>(time) - static_cast<uint64_t>(now_.nanos());
+  const int h = ahead > uint64_t{kFarNanos} ? 1 : 0;
+  heap_[h].push_back(e);
+  SiftUp(h, NodeCount(h) - 1, e);
 }
 
-inline void Engine::SiftUp(uint32_t pos, Entry e) {
-  Entry* const node = Nodes();
+inline void Engine::SiftUp(int h, uint32_t pos, Entry e) {
+  Entry* const node = Nodes(h);
+  const uint32_t tag = h == 0 ? 0 : kFarBit;
   while (pos > 0) {
     const uint32_t parent = (pos - 1) / 4;
     if (!Less(e, node[parent])) break;
     node[pos] = node[parent];
-    state_[node[pos].order & kSlotMask].pos = pos;
+    state_[node[pos].order & kSlotMask].pos = tag | pos;
     pos = parent;
   }
   node[pos] = e;
-  state_[e.order & kSlotMask].pos = pos;
+  state_[e.order & kSlotMask].pos = tag | pos;
 }
 
 }  // namespace crankback::sim

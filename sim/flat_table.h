@@ -16,12 +16,22 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <new>
 #include <utility>
 #include <vector>
 
+#include "sim/rng.h"
+
 namespace crankback::sim {
+
+// A hash for integer keys such as Call-IDs, which are often sequential: the
+// table indexes by the low bits, so every bit of the key must reach them.
+struct Mix64Hash {
+  size_t operator()(uint64_t key) const { return Mix64(key); }
+};
 
 template <class K, class V, class Hash>
 class FlatTable {
@@ -70,6 +80,38 @@ class FlatTable {
     }
   }
   size_t count(const K& key) { return find(key) == end() ? 0 : 1; }
+  // The value of `key`, which must be in the table (a missing key aborts).
+  V& at(const K& key) {
+    const iterator it = find(key);
+    if (it == end()) [[unlikely]] {
+      std::fputs("crankback: internal error: FlatTable::at: no such key\n", stderr);
+      std::abort();
+    }
+    return it->second;
+  }
+  // The entry (key and value) at `slot` if that slot holds one, else nullptr.
+  Entry* entry_at(uint32_t slot) { return slot < live_.size() && live_[slot] ? At(slot) : nullptr; }
+  V* value_at(uint32_t slot) {
+    Entry* e = entry_at(slot);
+    return e != nullptr ? &e->second : nullptr;
+  }
+  // Asks the cache for the entry at `slot` (if the slot exists), ahead of its use.
+  // Always inlined: a call that only prefetches looks pure to GCC, which then
+  // drops it.
+  [[gnu::always_inline]] void prefetch(uint32_t slot) const {
+    if ((slot >> kChunkBits) >= chunks_.size()) return;
+    const char* p = reinterpret_cast<const char*>(At(slot));
+    for (size_t line = 0; line < sizeof(Entry); line += 64) __builtin_prefetch(p + line);
+  }
+  // Asks the cache for the index bucket of the live entry at `slot`, whose key
+  // is read: call it once prefetch(slot) has had time to load the entry.
+  [[gnu::always_inline]] void prefetch_bucket(uint32_t slot) const {
+    if ((slot >> kChunkBits) >= chunks_.size() || buckets_.empty()) return;
+    __builtin_prefetch(&buckets_[HashOf(At(slot)->first) & mask_]);
+  }
+  iterator iterator_at(uint32_t slot) {
+    return entry_at(slot) != nullptr ? iterator(this, slot) : end();
+  }
   // The value at `slot` if it is live and holds `key`; else find(key). For
   // callbacks that remember where their value was.
   iterator find_at(uint32_t slot, const K& key) {
@@ -128,6 +170,9 @@ class FlatTable {
       b = Bucket{};
     }
     size_ = 0;
+  }
+  void clear() {
+    Clear([](Entry&) {});
   }
   size_t erase(const K& key) {
     iterator it = find(key);

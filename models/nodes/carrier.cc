@@ -96,7 +96,7 @@ void Carrier::OnInvite(const Message& invite) {
   const sim::Duration delay = params_.processing_delay->SampleDuration(draws);
   const uint64_t call_id = invite.call_id;
   Call& call = calls_[call_id];
-  call = {invite, g, State::kProcessing, engine().Now(), {}};
+  call = {ReceivedInvite(invite), g, State::kProcessing, engine().Now(), {}};
   call.timer = engine().ScheduleIn(delay, [this, call_id] { OnDecisionDue(call_id); });
 }
 
@@ -105,7 +105,7 @@ void Carrier::OnDecisionDue(uint64_t call_id) {
   if (it == calls_.end() || it->second.state != State::kProcessing) return;
   const Call call = it->second;
   calls_.erase(it);
-  Decide(call.invite, call.group, call.arrival);
+  Decide(call.invite.ToMessage(), call.group, call.arrival);
 }
 
 // Numbers in a range get the range's callees; other numbers the carrier-level
@@ -184,7 +184,7 @@ Carrier::Call& Carrier::Seize(const Message& invite, uint32_t g, sim::SimTime ar
   ++groups_[g].busy;
   ++groups_[g].counters.seizures;
   Call& call = calls_[invite.call_id];
-  call = {invite, g, State::kRinging, arrival, {}};
+  call = {ReceivedInvite(invite), g, State::kRinging, arrival, {}};
   return call;
 }
 
@@ -195,7 +195,7 @@ void Carrier::SendTrying(const Call& call) {
   const auto& stack_delay = timers().invite_trying_delay;
   const sim::Duration elapsed = engine().Now() - call.arrival;
   if (stack_delay && *stack_delay <= elapsed) return;
-  SendResponse(Message::ResponseTo(call.invite, 100));
+  SendResponse(call.invite.Response(100));
 }
 
 // RFC 3261 9.2: the stack has answered the CANCEL with 200; the INVITE, still
@@ -203,7 +203,7 @@ void Carrier::SendTrying(const Call& call) {
 void Carrier::OnCancel(const Message& cancel) {
   auto it = calls_.find(cancel.call_id);
   if (it == calls_.end() || it->second.state == State::kAnswered) return;
-  const Message invite = it->second.invite;
+  const Message invite = it->second.invite.ToMessage();
   if (it->second.state == State::kProcessing) {
     engine().Cancel(it->second.timer);
     calls_.erase(it);
@@ -217,7 +217,7 @@ void Carrier::OnCancel(const Message& cancel) {
 void Carrier::Decline(uint64_t call_id, policy::Condition condition, sip::Cause cause) {
   auto it = calls_.find(call_id);
   if (it == calls_.end() || it->second.state != State::kRinging) return;
-  const Message invite = it->second.invite;
+  const Message invite = it->second.invite.ToMessage();
   Release(call_id);
   Reject(invite, condition, cause);
 }
@@ -242,8 +242,8 @@ void Carrier::Answer(uint64_t call_id) {
   call.state = State::kAnswered;
   ++answered_;
   ++counters_.answered;
-  SendResponse(Message::ResponseTo(call.invite, 200));
-  StartSessionTimer(call.invite, call.invite.from, /*refresher=*/false);
+  SendResponse(call.invite.Response(200));
+  StartSessionTimer(call.invite.ToMessage(), call.invite.from, /*refresher=*/false);
   if (params_.max_call_duration > sim::Duration()) {
     call.timer = engine().ScheduleIn(params_.max_call_duration, [this, call_id] {
       ++carrier_counters_.max_duration_releases;
@@ -261,7 +261,7 @@ void Carrier::OnSessionExpired(uint64_t call_id) { EndSession(call_id); }
 void Carrier::EndSession(uint64_t call_id) {
   auto it = calls_.find(call_id);
   if (it == calls_.end() || it->second.state != State::kAnswered) return;
-  const Message& invite = it->second.invite;
+  const ReceivedInvite& invite = it->second.invite;
   Message bye = Message::Request(Method::kBye, call_id, NextCseq(call_id), invite.origin_call);
   bye.in_dialog = true;
   bye.destination = invite.destination;
@@ -296,12 +296,11 @@ void Carrier::Release(uint64_t call_id) {
 
 std::vector<uint32_t> Carrier::Restart() {
   std::vector<uint32_t> lost;
-  for (auto& [call_id, call] : calls_) {
-    engine().Cancel(call.timer);
-    lost.push_back(call.invite.origin_call);
-  }
+  calls_.Clear([&](auto& entry) {
+    engine().Cancel(entry.second.timer);
+    lost.push_back(entry.second.invite.origin_call);
+  });
   std::sort(lost.begin(), lost.end());
-  calls_.clear();
   busy_ = 0;
   answered_ = 0;
   for (Group& g : groups_) g.busy = 0;

@@ -21,7 +21,9 @@
 #include <vector>
 
 #include "models/nodes/node_context.h"
+#include "models/nodes/received_invite.h"
 #include "sim/distribution.h"
+#include "sim/flat_table.h"
 
 namespace crankback::nodes {
 
@@ -156,7 +158,7 @@ class Carrier : public sip::Endpoint {
  private:
   enum class State : uint8_t { kProcessing, kRinging, kAnswered };
   struct Call {
-    sip::Message invite;
+    ReceivedInvite invite;
     uint32_t group = 0;
     State state = State::kProcessing;
     sim::SimTime arrival;
@@ -190,7 +192,7 @@ class Carrier : public sip::Endpoint {
   std::unordered_map<sim::NodeId, uint32_t> group_of_;  // peer -> trunk group
   uint32_t busy_ = 0;
   uint32_t answered_ = 0;
-  std::unordered_map<uint64_t, Call> calls_;  // call id -> the call, processing or seized
+  sim::FlatTable<uint64_t, Call, sim::Mix64Hash> calls_;  // by Call-ID: processing or seized
   NodeCounters counters_;
   CarrierCounters carrier_counters_;
 };

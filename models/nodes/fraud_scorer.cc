@@ -45,7 +45,7 @@ void FraudScorer::OnInvite(const Message& invite) {
   const double u = score.NextOpenUniform();
   const sim::Duration latency = params_.latency.SampleDuration(score);
   Pending& p = pending_[invite.call_id];
-  p.invite = invite;
+  p.invite = ReceivedInvite(invite);
   p.flagged = u < (invite.truth.fraud ? params_.detection_rate : params_.false_positive_rate);
   const uint64_t call_id = invite.call_id;
   if (latency <= sim::Duration()) {
@@ -58,25 +58,25 @@ void FraudScorer::OnInvite(const Message& invite) {
 void FraudScorer::SendVerdict(uint64_t call_id) {
   auto it = pending_.find(call_id);
   if (it == pending_.end()) return;
-  const Message invite = it->second.invite;
+  const ReceivedInvite invite = it->second.invite;
   const bool flagged = it->second.flagged;
   pending_.erase(it);
 
   ++scores_.scored;
-  if (invite.truth.fraud) ++scores_.fraud_scored;
+  if (invite.fraud) ++scores_.fraud_scored;
   if (flagged) {
     ++scores_.flagged;
-    ++(invite.truth.fraud ? scores_.fraud_detected : scores_.false_positives);
+    ++(invite.fraud ? scores_.fraud_detected : scores_.false_positives);
   }
   const bool redirect = flagged && params_.on_detect == FraudAction::kRedirect;
   const policy::Condition condition = !flagged   ? policy::Condition::kFraudClear
                                       : redirect ? policy::Condition::kFraudRedirect
                                                  : policy::Condition::kFraudBlock;
   const policy::Rejection r = dialect_.Reject(condition);
-  Message response = Message::ResponseTo(invite, r.code);
+  Message response = invite.Response(r.code);
   response.retry_after_s = r.retry_after_s;
   response.reason_q850 = static_cast<int16_t>(r.q850_cause);
-  response.truth.fraud = invite.truth.fraud;
+  response.truth.fraud = invite.fraud;
   if (redirect) response.contact = params_.redirect_to;
   if (flagged && !redirect) response.truth.cause = sip::Cause::kFraudBlock;
   ++counters_.rejections;
@@ -89,10 +89,10 @@ void FraudScorer::OnCancel(const Message& cancel) {
   auto it = pending_.find(cancel.call_id);
   if (it == pending_.end()) return;
   engine().Cancel(it->second.verdict);
-  const Message invite = it->second.invite;
+  const ReceivedInvite invite = it->second.invite;
   pending_.erase(it);
   ++scores_.cancelled;
-  SendResponse(Message::ResponseTo(invite, 487));
+  SendResponse(invite.Response(487));
 }
 
 }  // namespace crankback::nodes

@@ -18,10 +18,11 @@
 
 #include <cstdint>
 #include <string>
-#include <unordered_map>
 
 #include "models/nodes/node_context.h"
+#include "models/nodes/received_invite.h"
 #include "sim/distribution.h"
+#include "sim/flat_table.h"
 
 namespace crankback::nodes {
 
@@ -70,7 +71,7 @@ class FraudScorer : public sip::Endpoint {
 
  private:
   struct Pending {
-    sip::Message invite;
+    ReceivedInvite invite;
     bool flagged = false;
     sim::EventId verdict;
   };
@@ -83,7 +84,7 @@ class FraudScorer : public sip::Endpoint {
   FraudScorerParams params_;
   const policy::Dialect& dialect_;
   std::string name_;
-  std::unordered_map<uint64_t, Pending> pending_;  // by Call-ID
+  sim::FlatTable<uint64_t, Pending, sim::Mix64Hash> pending_;  // by Call-ID
   NodeCounters counters_;
   FraudScorerCounters scores_;
 };

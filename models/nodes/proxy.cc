@@ -97,7 +97,7 @@ void Proxy::OnInvite(const Message& invite) {
     SendResponse(Message::ResponseTo(invite, 480));
     return;
   }
-  calls_[invite.call_id].invite = invite;
+  calls_[invite.call_id].invite = ReceivedInvite(invite);
   // 16.2: the proxy core sends the immediate provisional (8.2.6.1), whatever
   // delay its stack's IST would wait; a stack that sends it at once already has.
   const auto& trying = timers().invite_trying_delay;
@@ -142,7 +142,7 @@ void Proxy::StartBranch(uint64_t key, sim::NodeId peer, bool server) {
   Message invite =
       Message::Request(Method::kInvite, branch_id, call.invite.cseq, call.invite.origin_call);
   invite.destination = call.invite.destination;
-  invite.truth.fraud = call.invite.truth.fraud;
+  invite.truth.fraud = call.invite.fraud;
   invite.rel100 = timers().rel100;
   invite.session_expires_s = call.invite.session_expires_s;
   SendRequest(peer, invite);  // a refused send comes back through OnResponse first
@@ -246,7 +246,7 @@ void Proxy::OnProvisional(uint64_t key, uint32_t index, const Message& response)
     return;
   }
   if (response.status > 100 && !call.final_sent)
-    SendResponse(Message::ResponseTo(call.invite, response.status));
+    SendResponse(call.invite.Response(response.status));
 }
 
 // 16.7 steps 5 and 10 (P7, P12): the first 2xx goes upstream at once and the
@@ -277,7 +277,7 @@ void Proxy::OnBranchAnswer(uint64_t key, uint32_t index, const Message& response
 
 void Proxy::ForwardAnswer(Call& call, uint32_t index) {
   const Message& answer = call.branches[index].answer;
-  Message ok = Message::ResponseTo(call.invite, answer.status);
+  Message ok = call.invite.Response(answer.status);
   ok.session_expires_s = answer.session_expires_s;
   ok.truth = answer.truth;
   call.awaiting_ack = static_cast<int>(index);
@@ -367,7 +367,7 @@ void Proxy::OnTimerC(uint64_t branch_call_id) {
       SendCancel(at.call, at.index);
     } else {
       b.cancel_wanted = true;
-      Message timeout = Message::ResponseTo(call.invite, 408);
+      Message timeout = call.invite.Response(408);
       timeout.truth.cause = sip::Cause::kTimeout;
       OnBranchFailure(at.call, at.index, timeout, /*refused=*/false);
     }
@@ -387,7 +387,7 @@ void Proxy::OnTimeout(const Message& request) {
     b.open = false;
     engine().Cancel(b.timer_c);
     if (report) {  // P14, F3: Timer B (or the stack's give-up after CANCEL) is a 408
-      Message timeout = Message::ResponseTo(call.invite, 408);
+      Message timeout = call.invite.Response(408);
       timeout.truth.cause = sip::Cause::kTimeout;
       OnBranchFailure(at.call, at.index, timeout, /*refused=*/false);
     }
@@ -488,7 +488,7 @@ void Proxy::SendBest(Call& call) {
   Message up;
   if (best >= 0 && (codes[static_cast<size_t>(best)] >= 600 || !call.cancelled)) {
     const Message& r = *stored[static_cast<size_t>(best)];
-    up = Message::ResponseTo(call.invite, r.status);
+    up = call.invite.Response(r.status);
     up.retry_after_s = r.retry_after_s;
     up.reason_q850 = r.reason_q850;
     up.contact = r.contact;
@@ -497,7 +497,7 @@ void Proxy::SendBest(Call& call) {
   } else if (call.cancelled) {
     // 16.10: the caller's CANCEL; a 6xx would still win (MUST), nothing else
     // does, as OpenSIPS ranks a cancelled transaction's 487 first (P16).
-    up = Message::ResponseTo(call.invite, 487);
+    up = call.invite.Response(487);
   } else if (call.branches.empty() && call.skipped) {
     // Every target sits in a Retry-After window: every request we could proxy
     // would draw 503, the one case 16.7 step 6 lets a 503 go up. Its
@@ -507,14 +507,14 @@ void Proxy::SendBest(Call& call) {
       const Skip& s = skip_[t.node];
       if (s.until > engine().Now() && (first == nullptr || s.until < first->until)) first = &s;
     }
-    up = Message::ResponseTo(call.invite, 503);
+    up = call.invite.Response(503);
     if (first != nullptr) {
       const int64_t ns = (first->until - engine().Now()).nanos();
       up.retry_after_s = static_cast<int32_t>((ns + 999'999'999) / 1'000'000'000);
       up.truth = first->truth;
     }
   } else {
-    up = Message::ResponseTo(call.invite, 408);  // no final response at all
+    up = call.invite.Response(408);  // no final response at all
     up.truth.cause = sip::Cause::kTimeout;
   }
   if (!(call.cancelled && up.status == 487)) ++counters_.rejections;

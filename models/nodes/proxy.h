@@ -30,10 +30,11 @@
 #include <optional>
 #include <span>
 #include <tuple>
-#include <unordered_map>
 #include <vector>
 
 #include "models/nodes/node_context.h"
+#include "models/nodes/received_invite.h"
+#include "sim/flat_table.h"
 
 namespace crankback::nodes {
 
@@ -113,7 +114,7 @@ class Proxy : public sip::Endpoint {
   };
   // One INVITE from upstream: the response context (16.7) and then the dialogs.
   struct Call {
-    sip::Message invite;  // as received
+    ReceivedInvite invite;  // as received
     std::vector<Branch> branches;
     std::vector<sip::Message> finals;          // stored final responses (16.7 step 4)
     std::optional<sip::Message> server_final;  // FAILOVER: the last server's response
@@ -181,9 +182,9 @@ class Proxy : public sip::Endpoint {
 
   sip::SipNetwork& sip_net_;
   ProxyParams params_;
-  std::vector<std::vector<sim::NodeId>> groups_;  // the target list, in the order tried
-  std::unordered_map<uint64_t, Call> calls_;      // by the upstream Call-ID
-  std::unordered_map<uint64_t, BranchRef> by_branch_;
+  std::vector<std::vector<sim::NodeId>> groups_;          // the target list, in the order tried
+  sim::FlatTable<uint64_t, Call, sim::Mix64Hash> calls_;  // by the upstream Call-ID
+  sim::FlatTable<uint64_t, BranchRef, sim::Mix64Hash> by_branch_;  // by the branch's Call-ID
   std::map<RelayKey, Relay> relays_;
   std::vector<Skip> skip_;  // per node
   uint64_t next_serial_ = 0;

@@ -142,12 +142,11 @@ void Proxy::ByeBranch(uint64_t key, uint32_t index) {
 
 std::vector<uint32_t> Proxy::Restart() {
   std::vector<uint32_t> lost;
-  for (auto& [key, call] : calls_) {
-    for (const Branch& b : call.branches) engine().Cancel(b.timer_c);
-    lost.push_back(call.invite.origin_call);
-  }
+  calls_.Clear([&](auto& entry) {
+    for (const Branch& b : entry.second.branches) engine().Cancel(b.timer_c);
+    lost.push_back(entry.second.invite.origin_call);
+  });
   std::sort(lost.begin(), lost.end());
-  calls_.clear();
   by_branch_.clear();
   relays_.clear();
   std::fill(skip_.begin(), skip_.end(), Skip{});

@@ -97,8 +97,7 @@ void Sbc::OnRequest(const Message& request) {
 
 uint32_t Sbc::NextCseq(uint64_t call_id) {
   if (auto a = abandoned_.find(call_id); a != abandoned_.end()) return ++a->second.cseq;
-  if (auto out = by_out_.find(call_id); out != by_out_.end())
-    return ++calls_.at(out->second).out_cseq;
+  if (auto out = by_out_.find(call_id); out != by_out_.end()) return ++CallOf(out->second).out_cseq;
   if (auto in = calls_.find(call_id); in != calls_.end()) return ++in->second.in_cseq;
   return 1;
 }
@@ -110,8 +109,8 @@ void Sbc::OnResponse(const Message& response) {
   }
   auto out = by_out_.find(response.call_id);
   if (out == by_out_.end()) return;
-  const uint64_t key = out->second;
-  Call& call = calls_.at(key);
+  const uint64_t key = out->second.key;
+  Call& call = CallOf(out->second);
   if (response.method == Method::kBye) {
     if (response.is_final()) {
       CloseOutbound(call);
@@ -127,7 +126,7 @@ void Sbc::OnResponse(const Message& response) {
     call.out_provisional = true;  // 100 Trying too: CANCEL may go (RFC 3261 9.1)
     if (call.cancel_pending) CancelOutbound(call);
     if (response.status != 100 && call.inbound_open)
-      SendResponse(Message::ResponseTo(call.invite, response.status));
+      SendResponse(call.invite.Response(response.status));
     return;
   }
   if (response.status >= 300) {
@@ -154,10 +153,10 @@ void Sbc::OnResponse(const Message& response) {
     return;
   }
   StartSessionTimer(response, response.from, /*refresher=*/true);
-  Message ok = Message::ResponseTo(call.invite, 200);
+  Message ok = call.invite.Response(200);
   ok.session_expires_s = call.invite.session_expires_s;
   SendResponse(ok);
-  StartSessionTimer(call.invite, call.invite.from, /*refresher=*/false);
+  StartSessionTimer(call.invite.ToMessage(), call.invite.from, /*refresher=*/false);
 }
 
 void Sbc::OnTimeout(const Message& request) {
@@ -167,7 +166,7 @@ void Sbc::OnTimeout(const Message& request) {
   }
   auto out = by_out_.find(request.call_id);
   if (out == by_out_.end()) return;
-  const uint64_t key = out->second;
+  const uint64_t key = out->second.key;
   if (request.method == Method::kInvite) {
     Message timeout = Message::ResponseTo(request, 408);
     timeout.truth.cause = sip::Cause::kTimeout;
@@ -175,7 +174,7 @@ void Sbc::OnTimeout(const Message& request) {
     return;
   }
   if (request.method != Method::kBye) return;  // a CANCEL: the INVITE's own outcome decides
-  CloseOutbound(calls_.at(key));               // BYE unanswered: the outbound dialog is gone
+  CloseOutbound(CallOf(out->second));          // BYE unanswered: the outbound dialog is gone
   MaybeErase(key);
 }
 
@@ -186,7 +185,7 @@ void Sbc::OnCancel(const Message& cancel) {
   auto it = calls_.find(cancel.call_id);
   if (it == calls_.end() || it->second.answered || !it->second.inbound_open) return;
   Call& call = it->second;
-  Message terminated = Message::ResponseTo(call.invite, 487);
+  Message terminated = call.invite.Response(487);
   SendResponse(terminated);
   CloseInbound(call);
   if (call.out_call_id == 0) {
@@ -209,17 +208,17 @@ void Sbc::FailUpstream(uint64_t key) {
   Call& call = calls_.at(key);
   if (call.inbound_open) {
     ++counters_.rejections;
-    const Message& f = call.failure;
+    const Failure& f = call.failure;
     const int received = f.status == 0 ? 503 : f.status;
     const int code = call.upstream_code != 0 ? call.upstream_code : received;
-    Message m = Message::ResponseTo(call.invite, code);
+    Message m = call.invite.Response(code);
     if (code == received) {  // as received: its Retry-After and Contact go with it
       m.retry_after_s = f.retry_after_s;
       if (code < 400) m.contact = f.contact;
     }
     m.reason_q850 = call.upstream_q850 != 0 ? call.upstream_q850 : f.reason_q850;
     m.truth = f.truth;
-    m.truth.fraud = call.invite.truth.fraud;
+    m.truth.fraud = call.invite.fraud;
     if (f.status == 0) m.truth.cause = sip::Cause::kNoRoute;
     const auto& routes = naps_[call.in_nap].params->routes;
     m.truth.routes_tried = call.tried;
@@ -236,14 +235,16 @@ void Sbc::FailUpstream(uint64_t key) {
 }
 
 void Sbc::OnBye(const Message& bye) {
-  if (abandoned_.count(bye.call_id) != 0) {  // an abandoned leg's callee hung up
-    SendResponse(Message::ResponseTo(bye, 200));
-    ReleaseAbandoned(bye.call_id);
-    return;
-  }
-  if (auto out = by_out_.find(bye.call_id); out != by_out_.end()) {
-    OnCalleeBye(bye, out->second);
-    return;
+  if (IsOutbound(bye.call_id)) {
+    if (abandoned_.count(bye.call_id) != 0) {  // an abandoned leg's callee hung up
+      SendResponse(Message::ResponseTo(bye, 200));
+      ReleaseAbandoned(bye.call_id);
+      return;
+    }
+    if (auto out = by_out_.find(bye.call_id); out != by_out_.end()) {
+      OnCalleeBye(bye, out->second.key);
+      return;
+    }
   }
   auto it = calls_.find(bye.call_id);
   if (it == calls_.end() || !it->second.inbound_open) {
@@ -268,7 +269,7 @@ void Sbc::OnCalleeBye(const Message& bye, uint64_t key) {
     if (call.answered) {
       ByeUpstream(call);
     } else {  // BYE before our 2xx upstream: no dialog to end there yet
-      Message gone = Message::ResponseTo(call.invite, 480);
+      Message gone = call.invite.Response(480);
       gone.truth = bye.truth;
       SendResponse(gone);
     }
@@ -323,8 +324,8 @@ void Sbc::CloseInbound(Call& call) {
 // the other leg with it.
 void Sbc::OnSessionExpired(uint64_t call_id) {
   if (auto out = by_out_.find(call_id); out != by_out_.end()) {
-    const uint64_t key = out->second;
-    Call& call = calls_.at(key);
+    const uint64_t key = out->second.key;
+    Call& call = CallOf(out->second);
     ByeOutbound(call);
     CloseOutbound(call);
     if (call.inbound_open) {

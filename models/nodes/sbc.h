@@ -14,10 +14,11 @@
 #pragma once
 
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "models/nodes/node_context.h"
+#include "models/nodes/received_invite.h"
+#include "sim/flat_table.h"
 #include "sim/time.h"
 
 namespace crankback::nodes {
@@ -120,30 +121,47 @@ class Sbc : public sip::Endpoint {
     // The session-seconds of [busy_since, now) that fall in [from, to).
     double BusySeconds(sim::SimTime now, sim::SimTime from, sim::SimTime to) const;
   };
+  // The last failure of a call's outbound legs (or the SBC's own reason for
+  // not trying one): the fields of it that FailUpstream sends on.
+  struct Failure {
+    int16_t status = 0;  // 0: none
+    int16_t reason_q850 = 0;
+    int32_t retry_after_s = 0;
+    int32_t contact = -1;
+    sip::GroundTruth truth = {};
+  };
+  static Failure FailureOf(const sip::Message& m) {
+    return {m.status, m.reason_q850, m.retry_after_s, m.contact, m.truth};
+  }
   struct Call {
-    sip::Message invite;  // as received on the inbound leg
+    ReceivedInvite invite;     // as received on the inbound leg
+    uint64_t out_call_id = 0;  // 0: no outbound leg
     uint32_t in_nap = 0;
     uint32_t out_nap = 0;
-    int32_t out_route = -1;    // the route (list index) the outbound leg serves
-    uint64_t out_call_id = 0;  // 0: no outbound leg
-    uint32_t out_cseq = 1;     // our last CSeq on the outbound leg (its INVITE: 1)
-    uint32_t in_cseq = 0;      // our last CSeq on the inbound leg (we sent none yet)
-    std::vector<uint8_t>
-        order;         // WEIGHTED NAPs: route list indices in the order this call tries them
-    uint8_t next = 0;  // position in that order
+    int32_t out_route = -1;  // the route (list index) the outbound leg serves
+    uint32_t out_cseq = 1;   // our last CSeq on the outbound leg (its INVITE: 1)
+    uint32_t in_cseq = 0;    // our last CSeq on the inbound leg (we sent none yet)
+    uint8_t next = 0;        // position in the route order (`order` or the NAP's)
     uint8_t tried = 0;
     uint8_t redirects = 0;
     CallState out_state = CallState::kNone;
     bool answered = false;
     bool talk_counted = false;  // its answered leg's talk time is in its NAP's counters
-    sim::SimTime answered_at;
     bool inbound_open = true;
     bool out_provisional = false;  // the outbound leg had a 1xx: CANCEL may go
     bool cancel_pending = false;   // the caller cancelled before that 1xx
+    int16_t upstream_code = 0;     // the policy's translation of `failure`; 0 = as received
+    int16_t upstream_q850 = 0;     // the policy's Reason cause for it; 0 = as received
+    // WEIGHTED NAPs: route list indices in the order this call tries them.
+    std::vector<uint8_t> order;
+    sim::SimTime answered_at;
     sim::EventId retry_timer;
-    sip::Message failure;       // the last failure, sent upstream if the policy stops
-    int16_t upstream_code = 0;  // the policy's translation of it; 0 = as received
-    int16_t upstream_q850 = 0;  // the policy's Reason cause for it; 0 = as received
+    Failure failure;  // the last failure, sent upstream if the policy stops
+  };
+  // The call an outbound leg belongs to: its inbound Call-ID and its slot in calls_.
+  struct OutLeg {
+    uint64_t key = 0;
+    uint32_t slot = 0;
   };
   // An outbound leg given up by its route-retry timer while the call moved on:
   // cancelled (or ended, if it answers after all) on its own.
@@ -182,15 +200,24 @@ class Sbc : public sip::Endpoint {
   void EndTalk(Call& call);
   sip::Message LocalRejection(const sip::Message& invite, policy::Condition condition,
                               sip::Cause cause) const;
+  Failure LocalFailure(const Call& call, policy::Condition condition, sip::Cause cause) const {
+    return FailureOf(LocalRejection(call.invite.ToMessage(), condition, cause));
+  }
+  // The call of outbound leg `out` (in by_out_).
+  Call& CallOf(const OutLeg& out) { return calls_.find_at(out.slot, out.key)->second; }
+  // The Call-IDs of our outbound legs carry our node id above a 40-bit serial;
+  // no other Call-ID can be in by_out_ or abandoned_.
+  uint64_t OutboundCallId(uint64_t serial) const { return (uint64_t{id()} + 1) << 40 | serial; }
+  bool IsOutbound(uint64_t call_id) const { return call_id >> 40 == uint64_t{id()} + 1; }
 
   NodeContext ctx_;
   const SbcParams& params_;
   const policy::Dialect& dialect_;
   std::vector<Nap> naps_;
-  std::vector<int32_t> peer_nap_;             // per node index: first NAP whose peer it is, or -1
-  std::unordered_map<uint64_t, Call> calls_;  // keyed by inbound Call-ID
-  std::unordered_map<uint64_t, uint64_t> by_out_;      // outbound Call-ID -> inbound Call-ID
-  std::unordered_map<uint64_t, Abandoned> abandoned_;  // by outbound Call-ID
+  std::vector<int32_t> peer_nap_;  // per node index: first NAP whose peer it is, or -1
+  sim::FlatTable<uint64_t, Call, sim::Mix64Hash> calls_;           // keyed by inbound Call-ID
+  sim::FlatTable<uint64_t, OutLeg, sim::Mix64Hash> by_out_;        // by outbound Call-ID
+  sim::FlatTable<uint64_t, Abandoned, sim::Mix64Hash> abandoned_;  // by outbound Call-ID
   uint64_t next_serial_ = 0;
   NodeCounters counters_;
 };

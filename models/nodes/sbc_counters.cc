@@ -3,6 +3,8 @@
 // [warm-up, end of arrivals), and an answered leg's talk time and cost are
 // counted when it ends.
 #include <algorithm>
+#include <utility>
+#include <vector>
 
 #include "models/nodes/sbc.h"
 
@@ -46,14 +48,21 @@ void Sbc::EndTalk(Call& call) {
 }
 
 std::vector<uint32_t> Sbc::Restart() {
+  std::vector<std::pair<uint64_t, Call>> calls;
+  calls_.Clear([&](auto& entry) {
+    engine().Cancel(entry.second.retry_timer);
+    calls.emplace_back(entry.first, std::move(entry.second));
+  });
+  // The talk each had until the crash, in the order of their Call-IDs: the
+  // sums of talk time and cost do not depend on the table's order.
+  std::sort(calls.begin(), calls.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<uint32_t> lost;
-  for (auto& [key, call] : calls_) {
-    engine().Cancel(call.retry_timer);
-    EndTalk(call);  // the talk it had until the crash
+  for (auto& [key, call] : calls) {
+    EndTalk(call);
     lost.push_back(call.invite.origin_call);
   }
   std::sort(lost.begin(), lost.end());
-  calls_.clear();
   by_out_.clear();
   abandoned_.clear();
   const sim::SimTime now = engine().Now();

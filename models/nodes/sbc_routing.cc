@@ -65,7 +65,7 @@ void Sbc::OnInvite(const Message& invite) {
   TakeSession(static_cast<uint32_t>(nap));
   ++counters_.seizures;
   Call& call = calls_[invite.call_id];
-  call.invite = invite;
+  call.invite = ReceivedInvite(invite);
   call.in_nap = static_cast<uint32_t>(nap);
   if (in.params->selection == RouteSelection::kWeighted) {
     call.order = WeightedOrder(*in.params, ctx_.rng.Stream(ctx_.sip.network().NodeName(id()),
@@ -87,8 +87,7 @@ void Sbc::TryNextRoute(uint64_t key) {
     if (SendOutbound(key, in.routes[route].nap, route)) return;
   }
   if (call.tried == 0) {  // no route serves the dialled number
-    call.failure =
-        LocalRejection(call.invite, policy::Condition::kUnallocated, sip::Cause::kNoRoute);
+    call.failure = LocalFailure(call, policy::Condition::kUnallocated, sip::Cause::kNoRoute);
   }
   FailUpstream(key);
 }
@@ -98,7 +97,8 @@ void Sbc::TryNextRoute(uint64_t key) {
 // touch the call after a true return: a refused connection fails the attempt
 // inside SendRequest, and the call may be over by then.
 bool Sbc::SendOutbound(uint64_t key, uint32_t egress, int32_t route) {
-  Call& call = calls_.at(key);
+  const auto it = calls_.find(key);
+  Call& call = it->second;
   Nap& out = naps_[egress];
   metrics::RouteStep step;
   step.route = route;
@@ -107,8 +107,7 @@ bool Sbc::SendOutbound(uint64_t key, uint32_t egress, int32_t route) {
   if (counting) ++out.counters.offered;
   if (out.params->max_sessions != 0 && out.sessions >= out.params->max_sessions) {
     if (counting) ++out.counters.capacity_skips;
-    call.failure =
-        LocalRejection(call.invite, policy::Condition::kSessionCap, sip::Cause::kCapacity);
+    call.failure = LocalFailure(call, policy::Condition::kSessionCap, sip::Cause::kCapacity);
     call.upstream_code = call.upstream_q850 = 0;
     step.event = metrics::RouteStep::Event::kCapacitySkip;
     Log(call, step);
@@ -122,8 +121,7 @@ bool Sbc::SendOutbound(uint64_t key, uint32_t egress, int32_t route) {
       (call.tried > 1 || (route >= 0 && in.routes[route].overflow)) &&
       out.params->max_sessions - out.sessions <= reserved) {
     if (counting) ++out.counters.reservation_skips;
-    call.failure =
-        LocalRejection(call.invite, policy::Condition::kSessionCap, sip::Cause::kCapacity);
+    call.failure = LocalFailure(call, policy::Condition::kSessionCap, sip::Cause::kCapacity);
     call.upstream_code = call.upstream_q850 = 0;
     step.event = metrics::RouteStep::Event::kReservationSkip;
     Log(call, step);
@@ -131,7 +129,7 @@ bool Sbc::SendOutbound(uint64_t key, uint32_t egress, int32_t route) {
   }
   if (!out.AdmitAttempt(engine().Now())) {
     if (counting) ++out.counters.cps_skips;
-    call.failure = LocalRejection(call.invite, policy::Condition::kCpsLimit, sip::Cause::kCpsLimit);
+    call.failure = LocalFailure(call, policy::Condition::kCpsLimit, sip::Cause::kCpsLimit);
     call.upstream_code = call.upstream_q850 = 0;
     step.event = metrics::RouteStep::Event::kCpsSkip;
     Log(call, step);
@@ -145,19 +143,19 @@ bool Sbc::SendOutbound(uint64_t key, uint32_t egress, int32_t route) {
   }
   call.out_nap = egress;
   call.out_route = route;
-  call.out_call_id = (uint64_t{id()} + 1) << 40 | next_serial_++;
+  call.out_call_id = OutboundCallId(next_serial_++);
   call.out_provisional = false;
   call.cancel_pending = false;
   call.out_cseq = 1;
   call.out_state = CallState::kNone;
-  by_out_.emplace(call.out_call_id, key);
+  by_out_.emplace(call.out_call_id, OutLeg{key, it.slot()});
   if (in.route_retry_timeout > sim::Duration()) {
     call.retry_timer =
         engine().ScheduleIn(in.route_retry_timeout, [this, key] { OnRetryTimeout(key); });
   }
   Message invite = Message::Request(Method::kInvite, call.out_call_id, 1, call.invite.origin_call);
   invite.destination = call.invite.destination;
-  invite.truth.fraud = call.invite.truth.fraud;
+  invite.truth.fraud = call.invite.fraud;
   invite.rel100 = timers().rel100;
   invite.session_expires_s = SessionExpiresField(timers());
   SendRequest(out.params->peer, invite);
@@ -187,7 +185,8 @@ void Sbc::OnRetryTimeout(uint64_t key) {
   step.route = call.out_route;
   step.nap = call.out_nap;
   Log(call, step);
-  call.failure = Message::ResponseTo(call.invite, 408);
+  call.failure = Failure{};
+  call.failure.status = 408;
   call.failure.truth.cause = sip::Cause::kRouteTimeout;
   call.upstream_code = call.upstream_q850 = 0;
   if (a.provisional) {
@@ -248,7 +247,7 @@ void Sbc::OnOutboundFailure(uint64_t key, const Message& failure) {
   Call& call = calls_.at(key);
   const uint32_t nap = call.out_nap;
   CloseOutbound(call);
-  call.failure = failure;
+  call.failure = FailureOf(failure);
   call.upstream_code = call.upstream_q850 = 0;
   const policy::Decision d =
       ctx_.policy.Decide({id(), call.in_nap, static_cast<uint32_t>(call.out_route), nap},

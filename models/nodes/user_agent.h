@@ -20,7 +20,6 @@
 
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "models/nodes/node_context.h"
@@ -28,6 +27,7 @@
 #include "models/traffic/rate_function.h"
 #include "models/traffic/redial.h"
 #include "sim/distribution.h"
+#include "sim/flat_table.h"
 
 namespace crankback::nodes {
 
@@ -122,9 +122,9 @@ class UserAgent : public sip::Endpoint {
   NodeContext ctx_;
   sim::SimTime end_;
   std::vector<Source> sources_;
-  std::unordered_map<uint64_t, Call> calls_;
+  sim::FlatTable<uint64_t, Call, sim::Mix64Hash> calls_;  // by Call-ID
   uint64_t next_serial_ = 0;
-  std::unordered_map<uint64_t, Call> redials_;  // waiting for their delay, by key
+  sim::FlatTable<uint64_t, Call, sim::Mix64Hash> redials_;  // waiting for their delay, by key
   uint64_t next_redial_ = 0;
   uint64_t redials_started_ = 0;
 };

@@ -58,5 +58,31 @@ TEST(TimerCounts, SessionRefreshesOfAnsweredCalls) {
   EXPECT_EQ(run.timer_expirations.count("session_expiry"), 0u);
 }
 
+// X1, X2, B4 and the UA core's kept ACK (X6): every answered call leaves, at
+// each of its two legs, an IST in Accepted (Timer L), an ICT in Accepted
+// (Timer M), a BYE server in Completed (Timer J), a BYE client in Completed
+// (Timer K) and an ACK kept for 64*T1. These lingering timers wait in the
+// endpoints' lanes (one FIFO per delay, only its head queued in the engine);
+// each must fire exactly once, 24 events a call as when each was queued.
+TEST(TimerCounts, LingeringTimersFireOnceEachFromTheLanes) {
+  testing::ChainSpec spec;
+  spec.carriers = {{"carrier_a", 0}};
+  spec.calls_per_second = 5;
+  spec.holding = sim::Distribution::Exponential(20);
+  const models::RunResult run =
+      models::RunSimulation(testing::Chain(spec), testing::Policy("p", policy::Action::kStop),
+                            testing::Spec(3, 0, 60, 0));
+  ASSERT_TRUE(run.violations.empty()) << run.violations.front();
+  const uint64_t attempts = run.metrics.attempts();
+  const uint64_t answered = run.metrics.answered();
+  ASSERT_GT(answered, 200u);
+  ASSERT_EQ(answered, attempts);
+  for (const char* timer : {"L", "M", "J", "K", "ack_retention"}) {
+    EXPECT_EQ(run.timer_expirations.at(timer), 2 * answered) << timer;
+  }
+  EXPECT_EQ(run.timer_expirations.count("D"), 0u);
+  EXPECT_EQ(run.events, 24 * answered);
+}
+
 }  // namespace
 }  // namespace crankback

@@ -334,7 +334,9 @@ class ReferenceRun {
     const uint64_t kind = rng_.NextBelow(10);
     if (kind < 2) return Duration();                                                // a tie now
     if (kind < 6) return Duration::Nanos(static_cast<int64_t>(rng_.NextBelow(8)));  // many ties
-    return Duration::Nanos(static_cast<int64_t>(rng_.NextBelow(1'000'000)));
+    if (kind < 9) return Duration::Nanos(static_cast<int64_t>(rng_.NextBelow(1'000'000)));
+    // Near the far heap's threshold and beyond it: far events come due among near ones.
+    return Duration::Nanos(static_cast<int64_t>(rng_.NextBelow(3'000'000'000)));
   }
 
   void Schedule(Duration delay) {
@@ -423,6 +425,25 @@ TEST(EngineTest, MatchesReferenceQueueOverRandomOperations) {
   EXPECT_GT(run.executed(), 40'000u);
   EXPECT_GT(run.cancelled(), 5'000u);
   EXPECT_GT(run.max_pending(), 1'000u);
+}
+
+// A timer armed now but queued later, with the sequence number taken now,
+// runs where it would have run had it been queued at once: before the events
+// of its instant that were scheduled after the sequence was taken.
+TEST(EngineTest, ScheduleAtSequenceKeepsTheOrderOfTheTakenSequence) {
+  Engine engine;
+  std::vector<int> order;
+  const SimTime at = SimTime::Zero() + Duration::Seconds(2);  // in the far heap
+  const uint64_t taken = engine.TakeSequence();
+  engine.ScheduleAt(at, [&order] { order.push_back(2); });
+  engine.ScheduleIn(Duration::Millis(1), [&engine, &order, at, taken] {
+    order.push_back(0);
+    engine.ScheduleAtSequence(at, taken, [&order] { order.push_back(1); });
+  });
+  engine.ScheduleAt(at, [&order] { order.push_back(3); });
+  engine.Run();
+  EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3}));
+  EXPECT_EQ(engine.executed(), 4u);
 }
 
 // A small model driven by one random stream: sources fire at random intervals,

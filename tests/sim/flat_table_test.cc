@@ -73,5 +73,38 @@ TEST(FlatTable, ValuesStayInPlaceWhileTheTableGrowsAndFreedSlotsAreReused) {
   EXPECT_EQ(table.size(), 10000u);
 }
 
+// Call-IDs (a node's serials under its id in the high bits) that differ in
+// their low bits or only in their high bits spread over the low bits that pick
+// a bucket; at() and clear() as unordered_map's.
+TEST(FlatTable, Mix64HashSpreadsCallIdsAndAtAndClearWork) {
+  const uint64_t base = uint64_t{3} << 40;
+  std::vector<int> serials(64, 0);
+  std::vector<int> nodes(64, 0);
+  for (uint64_t k = 0; k < 6400; ++k) {
+    ++serials[Mix64Hash{}(base + k) & 63];
+    ++nodes[Mix64Hash{}(k << 40) & 63];
+  }
+  for (size_t i = 0; i < 64; ++i) {
+    EXPECT_GT(serials[i], 50);
+    EXPECT_LT(serials[i], 150);
+    EXPECT_GT(nodes[i], 50);
+    EXPECT_LT(nodes[i], 150);
+  }
+  FlatTable<uint64_t, uint64_t, Mix64Hash> table;
+  for (uint64_t k = 0; k < 1000; ++k) table.emplace(base + k, k);
+  EXPECT_EQ(table.at(base + 777), 777u);
+  table.at(base + 777) = 5;
+  EXPECT_EQ(table.find(base + 777)->second, 5u);
+  EXPECT_DEATH(table.at(base + 1000), "FlatTable::at: no such key");
+  const uint32_t slot = table.find(base + 10).slot();
+  table.clear();
+  EXPECT_TRUE(table.empty());
+  EXPECT_EQ(table.count(base + 10), 0u);
+  EXPECT_EQ(table.value_at(slot), nullptr);
+  table.emplace(1, 2);  // the freed slots are reused, the index starts afresh
+  EXPECT_LT(table.find(1).slot(), 1000u);
+  EXPECT_EQ(table.size(), 1u);
+}
+
 }  // namespace
 }  // namespace crankback::sim
