@@ -22,8 +22,7 @@ void Endpoint::Apply(bool client, const Key& key, Tx* tx, const Effects& effects
     const size_t t = TimerSlot(e.timer);
     switch (e.kind) {
       case Effect::Kind::kStopTimer:
-        engine().Cancel(tx->timers[t]);
-        tx->timers[t] = {};
+        StopTimer(tx->timers[t]);
         break;
       case Effect::Kind::kSend: {
         if (Transmit(tx->peer, e.message) == SendResult::kSent) break;
@@ -45,9 +44,13 @@ void Endpoint::Apply(bool client, const Key& key, Tx* tx, const Effects& effects
         return;
       }
       case Effect::Kind::kStartTimer: {
-        engine().Cancel(tx->timers[t]);
+        StopTimer(tx->timers[t]);
         const TimerName name = e.timer;
         const uint32_t slot = tx->self;
+        if (Lingers(name)) {
+          tx->timers[t] = Linger(e.delay, client ? Owner::kClient : Owner::kServer, slot, name);
+          break;
+        }
         tx->timers[t] = engine().ScheduleIn(
             e.delay, [this, client, key, slot, name] { OnTimer(client, key, slot, name); });
         break;
@@ -92,7 +95,7 @@ void Endpoint::Apply(bool client, const Key& key, Tx* tx, const Effects& effects
         }
         break;
       case Effect::Kind::kTerminated:
-        for (sim::EventId id : tx->timers) engine().Cancel(id);
+        for (sim::EventId& id : tx->timers) StopTimer(id);
         engine().Cancel(tx->cancel_cleanup);
         if (client) {
           clients_.erase(key);
@@ -124,6 +127,147 @@ void Endpoint::OnTimer(bool client, Key key, uint32_t slot, TimerName name) {
   Apply(false, key, &it->second, out);
 }
 
+// ------------------------------------------------------- lingering timers ----
+
+sim::EventId Endpoint::Linger(sim::Duration delay, Owner owner, uint32_t slot, TimerName name) {
+  size_t lane = 0;
+  while (lane < lanes_.size() && lanes_[lane].delay != delay) ++lane;
+  if (lane == lanes_.size()) lanes_.push_back(Lane{delay, {}, {}, 0});
+  Lane& l = lanes_[lane];
+  const uint64_t sequence = engine().TakeSequence();
+  l.fifo.push_back(Lingering{(engine().Now() + delay).nanos(), sequence, slot, owner, name});
+  if (l.fifo.size() == 1) ScheduleLaneHead(lane);
+  return LaneId(lane, sequence);
+}
+
+void Endpoint::StopRunningTimer(sim::EventId& id) {
+  if ((id.slot & kLaneBit) == 0) {
+    engine().Cancel(id);
+    id = {};
+    return;
+  }
+  const size_t lane = id.slot & ~kLaneBit;
+  Lane& l = lanes_[lane];
+  const bool head = !l.fifo.empty() && LaneId(lane, l.fifo.front().sequence) == id &&
+                    OwnerId(l.fifo.front()) == &id;
+  id = {};
+  if (!head) {
+    ++l.stopped;  // skipped when it reaches the head
+    return;
+  }
+  engine().Cancel(l.head);
+  l.head = {};
+  l.fifo.pop_front();
+  ScheduleLaneHead(lane);
+}
+
+sim::EventId* Endpoint::OwnerId(const Lingering& l) {
+  switch (l.owner) {
+    case Owner::kClient: {
+      ClientTx* tx = clients_.value_at(l.slot);
+      return tx != nullptr ? &tx->timers[TimerSlot(l.name)] : nullptr;
+    }
+    case Owner::kServer: {
+      ServerTx* tx = servers_.value_at(l.slot);
+      return tx != nullptr ? &tx->timers[TimerSlot(l.name)] : nullptr;
+    }
+    case Owner::kAck: {
+      SentAck* ack = acks_.value_at(l.slot);
+      return ack != nullptr ? &ack->expire : nullptr;
+    }
+  }
+  return nullptr;
+}
+
+// Schedules the lane's first entry whose timer still runs, dropping those
+// stopped before it.
+void Endpoint::ScheduleLaneHead(size_t lane) {
+  Lane& l = lanes_[lane];
+  while (l.stopped > 0 && !l.fifo.empty()) {
+    const sim::EventId* owner = OwnerId(l.fifo.front());
+    if (owner != nullptr && *owner == LaneId(lane, l.fifo.front().sequence)) break;
+    l.fifo.pop_front();
+    --l.stopped;
+  }
+  if (l.fifo.empty()) return;
+  const Lingering& next = l.fifo.front();
+  l.head = engine().ScheduleAtSequence(sim::SimTime::FromNanos(next.due), next.sequence,
+                                       [this, lane] { OnLaneDue(lane); });
+}
+
+inline void Endpoint::PrefetchOwner(const Lingering& l, bool bucket) const {
+  switch (l.owner) {
+    case Owner::kClient:
+      if (bucket) {
+        clients_.prefetch_bucket(l.slot);
+      } else {
+        clients_.prefetch(l.slot);
+      }
+      return;
+    case Owner::kServer:
+      if (bucket) {
+        servers_.prefetch_bucket(l.slot);
+      } else {
+        servers_.prefetch(l.slot);
+      }
+      return;
+    case Owner::kAck:
+      if (bucket) {
+        acks_.prefetch_bucket(l.slot);
+      } else {
+        acks_.prefetch(l.slot);
+      }
+      return;
+  }
+}
+
+void Endpoint::OnLaneDue(size_t lane) {
+  Lane& l = lanes_[lane];
+  const Lingering due = l.fifo.front();
+  l.fifo.pop_front();
+  l.head = {};
+  ScheduleLaneHead(lane);
+  // Lingering owners are cold (up to 64*T1 old), and so is the lane's own
+  // memory: load later entries in stages while this one runs (the lane's
+  // entry, then its owner, then the owner's index bucket), so that each is in
+  // the cache by its turn.
+  const size_t queued = l.fifo.size();
+  if (queued > 3 * kLanePrefetch) __builtin_prefetch(&l.fifo[3 * kLanePrefetch]);
+  if (queued > 2 * kLanePrefetch) PrefetchOwner(l.fifo[2 * kLanePrefetch], false);
+  if (queued > kLanePrefetch) PrefetchOwner(l.fifo[kLanePrefetch], true);
+  sim::EventId* owner = OwnerId(due);
+  if (owner == nullptr || *owner != LaneId(lane, due.sequence)) {
+    sim::Fatal("Endpoint: a lingering timer fired for an owner that stopped it");
+  }
+  *owner = {};
+  switch (due.owner) {
+    case Owner::kAck:
+      ++extra_expirations_[static_cast<size_t>(CoreTimer::kForgetAck)];
+      acks_.erase(acks_.iterator_at(due.slot));
+      return;
+    case Owner::kClient: {
+      ++expirations_[static_cast<size_t>(due.name)];
+      auto* entry = clients_.entry_at(due.slot);
+      const Key key = entry->first;
+      const Effects out =
+          std::visit([&](auto& m) { return m.OnInput(engine().Now(), Input::Timer(due.name)); },
+                     entry->second.machine);
+      Apply(true, key, &entry->second, out);
+      return;
+    }
+    case Owner::kServer: {
+      ++expirations_[static_cast<size_t>(due.name)];
+      auto* entry = servers_.entry_at(due.slot);
+      const Key key = entry->first;
+      const Effects out =
+          std::visit([&](auto& m) { return m.OnInput(engine().Now(), Input::Timer(due.name)); },
+                     entry->second.machine);
+      Apply(false, key, &entry->second, out);
+      return;
+    }
+  }
+}
+
 // ----------------------------------------------------------------- client ----
 
 void Endpoint::SendRequest(sim::NodeId to, const Message& request) {
@@ -141,7 +285,7 @@ void Endpoint::SendRequest(sim::NodeId to, const Message& request) {
   }
   const Key key = KeyOf(m);
   if (auto old = clients_.find(key); old != clients_.end()) {
-    for (sim::EventId id : old->second.timers) engine().Cancel(id);
+    for (sim::EventId& id : old->second.timers) StopTimer(id);
     clients_.erase(old);
   }
   const bool reliable = sip_.IsReliable(id_, to);
@@ -175,7 +319,7 @@ void Endpoint::CancelCleanup(const Key& invite_key) {
   }
   const Message invite = ict->request();
   NoteFailure(FailureKind::kTimeout, it->second.peer, invite);
-  for (sim::EventId id : it->second.timers) engine().Cancel(id);
+  for (sim::EventId& id : it->second.timers) StopTimer(id);
   clients_.erase(it);
   OnTimeout(invite);  // treated as cancelled: the TU sees a local 408
 }
@@ -206,12 +350,12 @@ void Endpoint::PassResponseUp(ClientTx& tx, const Message& response) {
 
 void Endpoint::SendAck(sim::NodeId to, const Message& ack) {
   const Key key = InviteKey(ack);
-  SentAck& sent = acks_[key];
-  engine().Cancel(sent.expire);
+  auto it = acks_.emplace(key).first;
+  SentAck& sent = it->second;
+  StopTimer(sent.expire);
   sent.ack = ack;
   sent.peer = to;
-  sent.expire = engine().ScheduleIn(64 * timers_.t1,
-                                    [this, key] { OnCoreTimer(key, CoreTimer::kForgetAck); });
+  sent.expire = Linger(64 * timers_.t1, Owner::kAck, it.slot(), TimerName::kA);
   Transmit(to, ack);
 }
 
@@ -421,8 +565,7 @@ void Endpoint::OnCoreTimer(Key key, CoreTimer which) {
                 static_cast<int>(ExtraTimer::kCancelCleanup));
   ++extra_expirations_[static_cast<size_t>(which)];
   switch (which) {
-    case CoreTimer::kForgetAck:
-      acks_.erase(key);
+    case CoreTimer::kForgetAck:  // not an engine event: kept ACKs expire in a lane
       return;
     case CoreTimer::kCancelCleanup:
       CancelCleanup(key);
@@ -473,8 +616,14 @@ void Endpoint::NoteFailure(FailureKind kind, sim::NodeId peer, const Message& re
 // and its engine events cancelled; later messages of those dialogs find nothing.
 void Endpoint::DropState() {
   sim::Engine& e = engine();
+  for (Lane& lane : lanes_) {  // the owners' lane ids go with the owners below
+    e.Cancel(lane.head);
+    lane.head = {};
+    lane.fifo.clear();
+    lane.stopped = 0;
+  }
   auto cancel_tx = [&e](auto& entry) {
-    for (sim::EventId id : entry.second.timers) e.Cancel(id);
+    for (sim::EventId id : entry.second.timers) e.Cancel(id);  // lane ids are not the engine's
     e.Cancel(entry.second.cancel_cleanup);
   };
   clients_.Clear(cancel_tx);

@@ -27,6 +27,7 @@
 #pragma once
 
 #include <array>
+#include <deque>
 #include <unordered_map>
 #include <variant>
 #include <vector>
@@ -229,6 +230,54 @@ class Endpoint {
     bool refresher = false;
     sim::EventId timer;
   };
+  // Lingering timers: Timers D, I, J, K, L and M, and the ACK kept for 2xx
+  // retransmissions. They are almost never stopped, and each has one delay per
+  // profile and transport, so those of one delay fire in the order they were
+  // armed. A lane is the FIFO of one delay, 24 bytes a timer; only its head is
+  // an engine event, scheduled with the sequence number taken when its timer
+  // was armed (sim::Engine::TakeSequence), so events run exactly as they would
+  // with every timer queued. The owner's timer id names the lane (kLaneBit set
+  // in EventId::slot) and the low 32 bits of that sequence number.
+  enum class Owner : uint8_t { kClient, kServer, kAck };
+  struct Lingering {
+    int64_t due = 0;  // nanoseconds
+    uint64_t sequence = 0;
+    uint32_t slot = 0;  // of the owner in clients_, servers_ or acks_
+    Owner owner = Owner::kClient;
+    TimerName name = TimerName::kA;  // the transaction's timer (kClient, kServer)
+  };
+  struct Lane {
+    sim::Duration delay;
+    std::deque<Lingering> fifo;
+    sim::EventId head;   // the engine event of fifo.front()
+    size_t stopped = 0;  // entries behind the head whose timer was stopped
+  };
+  static constexpr uint32_t kLaneBit = uint32_t{1} << 31;
+  static constexpr size_t kLanePrefetch = 4;  // entries ahead of the head
+  static constexpr bool Lingers(TimerName t) {
+    return t == TimerName::kD || t == TimerName::kI || t == TimerName::kJ || t == TimerName::kK ||
+           t == TimerName::kL || t == TimerName::kM;
+  }
+  static sim::EventId LaneId(size_t lane, uint64_t sequence) {
+    return sim::EventId{kLaneBit | static_cast<uint32_t>(lane), static_cast<uint32_t>(sequence)};
+  }
+  // Arms a lingering timer in the lane of `delay`. A profile gives few distinct
+  // delays (T4, 64*T1, Timer D, 0 on reliable transports), so lanes are few.
+  sim::EventId Linger(sim::Duration delay, Owner owner, uint32_t slot, TimerName name);
+  // Stops a timer queued in the engine or in a lane, and clears `id`.
+  void StopTimer(sim::EventId& id) {
+    if (id == sim::EventId{}) return;  // none (a lane id has kLaneBit set)
+    StopRunningTimer(id);
+  }
+  void StopRunningTimer(sim::EventId& id);
+  // The owner's id of a lingering timer, or nullptr if the owner is gone.
+  sim::EventId* OwnerId(const Lingering& l);
+  // Asks the cache for the owner of `l`, or (`bucket`) for its index bucket.
+  // Always inlined: GCC drops a call that only prefetches, as pure.
+  [[gnu::always_inline]] inline void PrefetchOwner(const Lingering& l, bool bucket) const;
+  void ScheduleLaneHead(size_t lane);
+  void OnLaneDue(size_t lane);
+
   enum class CoreTimer : uint8_t {
     kRetransmit2xx,
     kGiveUp2xx,
@@ -277,6 +326,7 @@ class Endpoint {
   std::unordered_map<uint64_t, ReInvite> reinvites_;            // by Call-ID
   std::unordered_map<uint64_t, uint32_t> inbound_reinvites_;    // Call-ID -> unanswered CSeq
   std::unordered_map<uint64_t, Session> sessions_;              // by Call-ID
+  std::vector<Lane> lanes_;
   sim::RngStream random_;
   TimerCounts expirations_{};
   ExtraTimerCounts extra_expirations_{};

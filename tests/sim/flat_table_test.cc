@@ -18,6 +18,10 @@ struct BadHash {  // every key in one probe run: exercises backward-shift deleti
   size_t operator()(uint64_t k) const { return k % 3; }
 };
 
+struct WrapHash {  // homes at the last bucket, runs wrapping to the first; five hashes
+  size_t operator()(uint64_t k) const { return 0x10000000u * (k % 5) + 0xFFFFFFu; }
+};
+
 template <class Hash>
 void MatchesUnorderedMap(uint64_t key_range, int steps) {
   FlatTable<uint64_t, uint64_t, Hash> table;
@@ -53,6 +57,9 @@ TEST(FlatTable, MatchesUnorderedMapUnderRandomInsertsAndErases) {
 TEST(FlatTable, BackwardShiftDeletionKeepsLongProbeRunsFindable) {
   MatchesUnorderedMap<BadHash>(300, 20000);
 }
+
+// Keys that share a home bucket but not a hash, in runs across the end of the array.
+TEST(FlatTable, ProbeRunsWrapAroundTheEndOfTheIndex) { MatchesUnorderedMap<WrapHash>(300, 20000); }
 
 TEST(FlatTable, ValuesStayInPlaceWhileTheTableGrowsAndFreedSlotsAreReused) {
   FlatTable<uint64_t, uint64_t, MixHash> table;
