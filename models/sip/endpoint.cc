@@ -97,10 +97,10 @@ void Endpoint::Apply(bool client, const Key& key, Tx* tx, const Effects& effects
       case Effect::Kind::kTerminated:
         for (sim::EventId& id : tx->timers) StopTimer(id);
         engine().Cancel(tx->cancel_cleanup);
-        if (client) {
-          clients_.erase(key);
+        if (client) {  // by its slot: no second lookup of the key
+          clients_.erase(clients_.iterator_at(tx->self));
         } else {
-          servers_.erase(key);
+          servers_.erase(servers_.iterator_at(tx->self));
         }
         return;
     }
