@@ -1,5 +1,7 @@
 #include "sim/engine.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 
@@ -103,8 +105,49 @@ bool Engine::Cancel(EventId id) {
   return true;
 }
 
+uint32_t Engine::AddLane(LaneFire fire, void* context, uint32_t tag) {
+  lanes_.push_back(Lane{fire, context, tag, false, {}});
+  return static_cast<uint32_t>(lanes_.size() - 1);
+}
+
+void Engine::SetLaneHead(uint32_t lane, SimTime when, uint64_t sequence) {
+  if (when < now_) Fatal("Engine::SetLaneHead: head in the past");
+  Lane& l = lanes_[lane];
+  if (!l.set) ++lane_heads_;
+  l.set = true;
+  l.head = Entry{when.nanos(), sequence << kSlotBits};
+  FindFirstLane();
+}
+
+void Engine::ClearLaneHead(uint32_t lane) {
+  Lane& l = lanes_[lane];
+  if (!l.set) return;
+  l.set = false;
+  --lane_heads_;
+  FindFirstLane();
+}
+
+void Engine::FindFirstLane() {
+  first_lane_ = kNoLane;
+  for (uint32_t i = 0; i < lanes_.size(); ++i) {
+    if (lanes_[i].set && (first_lane_ == kNoLane || Less(lanes_[i].head, lanes_[first_lane_].head)))
+      first_lane_ = i;
+  }
+}
+
 bool Engine::Step() {
   const int h = NextHeap();
+  if (first_lane_ != kNoLane && (h < 0 || Less(lanes_[first_lane_].head, Nodes(h)[0]))) {
+    Lane& l = lanes_[first_lane_];
+    now_ = SimTime::FromNanos(l.head.time);
+    l.set = false;
+    --lane_heads_;
+    const Lane fired = l;  // fire() may add lanes, which can move lanes_
+    FindFirstLane();
+    ++executed_;
+    fired.fire(fired.context, fired.tag);
+    return true;
+  }
   if (h < 0) return false;
   const Entry top = Nodes(h)[0];
   const uint32_t slot = static_cast<uint32_t>(top.order & kSlotMask);
@@ -136,8 +179,11 @@ void Engine::Run() {
 
 void Engine::RunUntil(SimTime until) {
   stopped_ = false;
-  for (int h = NextHeap(); !stopped_ && h >= 0 && Nodes(h)[0].time <= until.nanos();
-       h = NextHeap()) {
+  for (;;) {
+    const int h = NextHeap();
+    int64_t next = h >= 0 ? Nodes(h)[0].time : INT64_MAX;
+    if (first_lane_ != kNoLane) next = std::min(next, lanes_[first_lane_].head.time);
+    if (stopped_ || (h < 0 && first_lane_ == kNoLane) || next > until.nanos()) break;
     Step();
   }
   if (!stopped_ && now_ < until) now_ = until;

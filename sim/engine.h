@@ -71,6 +71,20 @@ class Engine {
   template <class F>
   EventId ScheduleAtSequence(SimTime when, uint64_t sequence, F&& fn);
 
+  // A lane: a FIFO of events that its owner keeps in (time, sequence) order
+  // itself, for timers that share one delay (sip::Endpoint's lingering
+  // timers). The engine holds only the lane's head, as a time and a sequence
+  // number from TakeSequence(), and runs it among the queued events by that
+  // key with `fire(context, tag)`, which sets the lane's next head. A head
+  // costs no slot and no heap operation; lanes are few (a scan finds the
+  // earliest head).
+  using LaneFire = void (*)(void* context, uint32_t tag);
+  uint32_t AddLane(LaneFire fire, void* context, uint32_t tag);
+  // Sets (replaces) the lane's head; (when, sequence) must not precede the
+  // event running now.
+  void SetLaneHead(uint32_t lane, SimTime when, uint64_t sequence);
+  void ClearLaneHead(uint32_t lane);
+
   // Removes a pending event. Returns false (and does nothing) for a stale id.
   bool Cancel(EventId id);
   bool IsPending(EventId id) const;
@@ -85,7 +99,7 @@ class Engine {
   // Makes Run/RunUntil return after the current event.
   void Stop() { stopped_ = true; }
 
-  size_t pending() const { return NodeCount(0) + NodeCount(1); }
+  size_t pending() const { return NodeCount(0) + NodeCount(1) + lane_heads_; }
   uint64_t executed() const { return executed_; }
 
  private:
@@ -139,6 +153,15 @@ class Engine {
   Entry* Nodes(int h) { return heap_[h].data() + kHeapPad; }
   const Entry* Nodes(int h) const { return heap_[h].data() + kHeapPad; }
   uint32_t NodeCount(int h) const { return static_cast<uint32_t>(heap_[h].size() - kHeapPad); }
+  struct Lane {
+    LaneFire fire = nullptr;
+    void* context = nullptr;
+    uint32_t tag = 0;
+    bool set = false;
+    Entry head{};  // time, sequence << kSlotBits
+  };
+  static constexpr uint32_t kNoLane = UINT32_MAX;
+  void FindFirstLane();  // sets first_lane_
   // The heap whose top runs next, or -1 when none is pending.
   int NextHeap() const {
     if (NodeCount(1) == 0) return NodeCount(0) == 0 ? -1 : 0;
@@ -183,6 +206,9 @@ class Engine {
   };
   std::vector<SlotState> state_;
   std::vector<uint32_t> free_slots_;
+  std::vector<Lane> lanes_;
+  uint32_t first_lane_ = kNoLane;  // the lane with the earliest head
+  size_t lane_heads_ = 0;
 };
 
 template <class F>

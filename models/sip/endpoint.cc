@@ -132,7 +132,10 @@ void Endpoint::OnTimer(bool client, Key key, uint32_t slot, TimerName name) {
 sim::EventId Endpoint::Linger(sim::Duration delay, Owner owner, uint32_t slot, TimerName name) {
   size_t lane = 0;
   while (lane < lanes_.size() && lanes_[lane].delay != delay) ++lane;
-  if (lane == lanes_.size()) lanes_.push_back(Lane{delay, {}, {}, 0});
+  if (lane == lanes_.size()) {
+    lanes_.push_back(
+        Lane{delay, {}, engine().AddLane(&FireLane, this, static_cast<uint32_t>(lane)), 0});
+  }
   Lane& l = lanes_[lane];
   const uint64_t sequence = engine().TakeSequence();
   l.fifo.push_back(Lingering{(engine().Now() + delay).nanos(), sequence, slot, owner, name});
@@ -155,8 +158,6 @@ void Endpoint::StopRunningTimer(sim::EventId& id) {
     ++l.stopped;  // skipped when it reaches the head
     return;
   }
-  engine().Cancel(l.head);
-  l.head = {};
   l.fifo.pop_front();
   ScheduleLaneHead(lane);
 }
@@ -189,10 +190,12 @@ void Endpoint::ScheduleLaneHead(size_t lane) {
     l.fifo.pop_front();
     --l.stopped;
   }
-  if (l.fifo.empty()) return;
+  if (l.fifo.empty()) {
+    engine().ClearLaneHead(l.engine_lane);
+    return;
+  }
   const Lingering& next = l.fifo.front();
-  l.head = engine().ScheduleAtSequence(sim::SimTime::FromNanos(next.due), next.sequence,
-                                       [this, lane] { OnLaneDue(lane); });
+  engine().SetLaneHead(l.engine_lane, sim::SimTime::FromNanos(next.due), next.sequence);
 }
 
 inline void Endpoint::PrefetchOwner(const Lingering& l, bool bucket) const {
@@ -225,7 +228,6 @@ void Endpoint::OnLaneDue(size_t lane) {
   Lane& l = lanes_[lane];
   const Lingering due = l.fifo.front();
   l.fifo.pop_front();
-  l.head = {};
   ScheduleLaneHead(lane);
   // Lingering owners are cold (up to 64*T1 old), and so is the lane's own
   // memory: load later entries in stages while this one runs (the lane's
@@ -617,8 +619,7 @@ void Endpoint::NoteFailure(FailureKind kind, sim::NodeId peer, const Message& re
 void Endpoint::DropState() {
   sim::Engine& e = engine();
   for (Lane& lane : lanes_) {  // the owners' lane ids go with the owners below
-    e.Cancel(lane.head);
-    lane.head = {};
+    e.ClearLaneHead(lane.engine_lane);
     lane.fifo.clear();
     lane.stopped = 0;
   }

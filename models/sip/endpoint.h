@@ -234,10 +234,10 @@ class Endpoint {
   // retransmissions. They are almost never stopped, and each has one delay per
   // profile and transport, so those of one delay fire in the order they were
   // armed. A lane is the FIFO of one delay, 24 bytes a timer; only its head is
-  // an engine event, scheduled with the sequence number taken when its timer
-  // was armed (sim::Engine::TakeSequence), so events run exactly as they would
-  // with every timer queued. The owner's timer id names the lane (kLaneBit set
-  // in EventId::slot) and the low 32 bits of that sequence number.
+  // in the engine (sim::Engine::SetLaneHead), with the sequence number taken
+  // when its timer was armed (sim::Engine::TakeSequence), so events run
+  // exactly as they would with every timer queued. The owner's timer id names the lane (kLaneBit
+  // set in EventId::slot) and the low 32 bits of that sequence number.
   enum class Owner : uint8_t { kClient, kServer, kAck };
   struct Lingering {
     int64_t due = 0;  // nanoseconds
@@ -249,8 +249,8 @@ class Endpoint {
   struct Lane {
     sim::Duration delay;
     std::deque<Lingering> fifo;
-    sim::EventId head;   // the engine event of fifo.front()
-    size_t stopped = 0;  // entries behind the head whose timer was stopped
+    uint32_t engine_lane = 0;  // holds fifo.front() in the engine
+    size_t stopped = 0;        // entries behind the head whose timer was stopped
   };
   static constexpr uint32_t kLaneBit = uint32_t{1} << 31;
   static constexpr size_t kLanePrefetch = 4;  // entries ahead of the head
@@ -277,6 +277,9 @@ class Endpoint {
   [[gnu::always_inline]] inline void PrefetchOwner(const Lingering& l, bool bucket) const;
   void ScheduleLaneHead(size_t lane);
   void OnLaneDue(size_t lane);
+  static void FireLane(void* endpoint, uint32_t lane) {
+    static_cast<Endpoint*>(endpoint)->OnLaneDue(lane);
+  }
 
   enum class CoreTimer : uint8_t {
     kRetransmit2xx,

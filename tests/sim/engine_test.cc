@@ -446,6 +446,48 @@ TEST(EngineTest, ScheduleAtSequenceKeepsTheOrderOfTheTakenSequence) {
   EXPECT_EQ(engine.executed(), 4u);
 }
 
+// A lane's head runs among the queued events by its (time, sequence) key;
+// firing it is one event; a cleared head never runs.
+struct LaneLog {
+  Engine* engine = nullptr;
+  std::vector<int>* order = nullptr;
+  std::vector<std::pair<SimTime, uint64_t>> next;  // later heads, set as each fires
+  uint32_t lane = 0;
+  static void Fire(void* context, uint32_t tag) {
+    auto* log = static_cast<LaneLog*>(context);
+    log->order->push_back(static_cast<int>(tag));
+    if (log->next.empty()) return;
+    log->engine->SetLaneHead(log->lane, log->next.front().first, log->next.front().second);
+    log->next.erase(log->next.begin());
+  }
+};
+
+TEST(EngineTest, LaneHeadsRunInTheirPlaceAmongQueuedEvents) {
+  Engine engine;
+  std::vector<int> order;
+  const SimTime t1 = SimTime::Zero() + Duration::Millis(10);
+  const SimTime t2 = SimTime::Zero() + Duration::Seconds(5);  // beyond the far threshold
+  const uint64_t first = engine.TakeSequence();               // before the event at t1
+  engine.ScheduleAt(t1, [&order] { order.push_back(1); });
+  const uint64_t second = engine.TakeSequence();  // after it
+  engine.ScheduleAt(t2, [&order] { order.push_back(3); });
+  LaneLog log{&engine, &order, {{t2, second}}, 0};
+  log.lane = engine.AddLane(&LaneLog::Fire, &log, 100);
+  engine.SetLaneHead(log.lane, t1, first);
+  LaneLog cleared{&engine, &order, {}, 0};
+  cleared.lane = engine.AddLane(&LaneLog::Fire, &cleared, 200);
+  engine.SetLaneHead(cleared.lane, t1, engine.TakeSequence());
+  EXPECT_EQ(engine.pending(), 4u);
+  engine.ClearLaneHead(cleared.lane);
+  EXPECT_EQ(engine.pending(), 3u);
+  engine.Run();
+  // The lane at t1 (taken first), the event at t1, the lane's second head at
+  // t2 (taken before the event at t2 was scheduled), then that event.
+  EXPECT_EQ(order, (std::vector<int>{100, 1, 100, 3}));
+  EXPECT_EQ(engine.executed(), 4u);
+  EXPECT_EQ(engine.pending(), 0u);
+}
+
 // A small model driven by one random stream: sources fire at random intervals,
 // each firing re-arms its source's timeout (cancelling the previous one). The
 // hash folds the time and identity of every event run.
