@@ -57,19 +57,13 @@ class Engine {
     return ScheduleAt(now_ + delay, std::forward<F>(fn));
   }
 
-  // A sequence number taken now, for an event scheduled later with
-  // ScheduleAtSequence(): among the events of its instant it then runs where an
-  // event scheduled now would have run. This lets a FIFO of timers that share
-  // one delay keep only its head in the queue (sip::Endpoint's lingering
-  // timers) while the run stays the same as if every timer were queued.
+  // A sequence number taken now, for an event that a lane (below) will hold
+  // later: among the events of its instant it then runs where an event
+  // scheduled now would have run.
   uint64_t TakeSequence() {
     if (next_sequence_ > kMaxSequence) Fatal("Engine: event sequence numbers exhausted");
     return next_sequence_++;
   }
-  // Schedules `fn()` at `when` in the place of `sequence` (from TakeSequence()).
-  // The pair (when, sequence) must not precede the event running now.
-  template <class F>
-  EventId ScheduleAtSequence(SimTime when, uint64_t sequence, F&& fn);
 
   // A lane: a FIFO of events that its owner keeps in (time, sequence) order
   // itself, for timers that share one delay (sip::Endpoint's lingering
@@ -213,12 +207,6 @@ class Engine {
 
 template <class F>
 EventId Engine::ScheduleAt(SimTime when, F&& fn) {
-  if (next_sequence_ > kMaxSequence) Fatal("Engine: event sequence numbers exhausted");
-  return ScheduleAtSequence(when, next_sequence_++, std::forward<F>(fn));
-}
-
-template <class F>
-EventId Engine::ScheduleAtSequence(SimTime when, uint64_t sequence, F&& fn) {
   using Fn = std::decay_t<F>;
   static_assert(sizeof(Fn) <= kInlineBytes, "event callable captures too much; capture an index");
   static_assert(alignof(Fn) <= 8, "event callable is over-aligned");
@@ -229,7 +217,7 @@ EventId Engine::ScheduleAtSequence(SimTime when, uint64_t sequence, F&& fn) {
   Slot& s = slots_[slot];
   s.invoke = &InvokeAs<Fn>;
   ::new (static_cast<void*>(s.storage)) Fn(std::forward<F>(fn));
-  Push(when.nanos(), sequence, slot);
+  Push(when.nanos(), TakeSequence(), slot);
   return EventId{slot, state_[slot].generation};
 }
 

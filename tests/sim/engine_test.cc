@@ -427,25 +427,6 @@ TEST(EngineTest, MatchesReferenceQueueOverRandomOperations) {
   EXPECT_GT(run.max_pending(), 1'000u);
 }
 
-// A timer armed now but queued later, with the sequence number taken now,
-// runs where it would have run had it been queued at once: before the events
-// of its instant that were scheduled after the sequence was taken.
-TEST(EngineTest, ScheduleAtSequenceKeepsTheOrderOfTheTakenSequence) {
-  Engine engine;
-  std::vector<int> order;
-  const SimTime at = SimTime::Zero() + Duration::Seconds(2);  // in the far heap
-  const uint64_t taken = engine.TakeSequence();
-  engine.ScheduleAt(at, [&order] { order.push_back(2); });
-  engine.ScheduleIn(Duration::Millis(1), [&engine, &order, at, taken] {
-    order.push_back(0);
-    engine.ScheduleAtSequence(at, taken, [&order] { order.push_back(1); });
-  });
-  engine.ScheduleAt(at, [&order] { order.push_back(3); });
-  engine.Run();
-  EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3}));
-  EXPECT_EQ(engine.executed(), 4u);
-}
-
 // A lane's head runs among the queued events by its (time, sequence) key;
 // firing it is one event; a cleared head never runs.
 struct LaneLog {
