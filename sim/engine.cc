@@ -116,7 +116,11 @@ void Engine::SetLaneHead(uint32_t lane, SimTime when, uint64_t sequence) {
   if (!l.set) ++lane_heads_;
   l.set = true;
   l.head = Entry{when.nanos(), sequence << kSlotBits};
-  FindFirstLane();
+  if (first_lane_ == lane) {
+    FindFirstLane();  // its head moved later (or stayed)
+  } else if (first_lane_ == kNoLane || Less(l.head, lanes_[first_lane_].head)) {
+    first_lane_ = lane;
+  }
 }
 
 void Engine::ClearLaneHead(uint32_t lane) {
@@ -124,7 +128,7 @@ void Engine::ClearLaneHead(uint32_t lane) {
   if (!l.set) return;
   l.set = false;
   --lane_heads_;
-  FindFirstLane();
+  if (first_lane_ == lane) FindFirstLane();
 }
 
 void Engine::FindFirstLane() {

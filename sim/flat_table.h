@@ -115,7 +115,8 @@ class FlatTable {
   // The value at `slot` if it is live and holds `key`; else find(key). For
   // callbacks that remember where their value was.
   iterator find_at(uint32_t slot, const K& key) {
-    if (slot < live_.size() && live_[slot] && At(slot)->first == key) return iterator(this, slot);
+    if (const Entry* e = entry_at(slot); e != nullptr && e->first == key)
+      return iterator(this, slot);
     return find(key);
   }
 

@@ -107,24 +107,35 @@ void Endpoint::Apply(bool client, const Key& key, Tx* tx, const Effects& effects
   }
 }
 
+template <class Tx>
+void Endpoint::RunTimer(bool client, const Key& key, Tx& tx, TimerName name) {
+  tx.timers[TimerSlot(name)] = {};
+  const Effects out = std::visit(
+      [&](auto& m) { return m.OnInput(engine().Now(), Input::Timer(name)); }, tx.machine);
+  Apply(client, key, &tx, out);
+}
+
 void Endpoint::OnTimer(bool client, Key key, uint32_t slot, TimerName name) {
   ++expirations_[static_cast<size_t>(name)];
-  const Input in = Input::Timer(name);
   if (client) {
-    auto it = clients_.find_at(slot, key);
-    if (it == clients_.end()) return;
-    it->second.timers[TimerSlot(name)] = {};
-    const Effects out =
-        std::visit([&](auto& m) { return m.OnInput(engine().Now(), in); }, it->second.machine);
-    Apply(true, key, &it->second, out);
+    if (auto it = clients_.find_at(slot, key); it != clients_.end()) {
+      RunTimer(true, key, it->second, name);
+    }
     return;
   }
-  auto it = servers_.find_at(slot, key);
-  if (it == servers_.end()) return;
-  it->second.timers[TimerSlot(name)] = {};
-  const Effects out =
-      std::visit([&](auto& m) { return m.OnInput(engine().Now(), in); }, it->second.machine);
-  Apply(false, key, &it->second, out);
+  if (auto it = servers_.find_at(slot, key); it != servers_.end())
+    RunTimer(false, key, it->second, name);
+}
+
+void Endpoint::OnLaneTimer(bool client, uint32_t slot, TimerName name) {
+  ++expirations_[static_cast<size_t>(name)];
+  if (client) {
+    auto* entry = clients_.entry_at(slot);
+    RunTimer(true, Key{entry->first}, entry->second, name);
+    return;
+  }
+  auto* entry = servers_.entry_at(slot);
+  RunTimer(false, Key{entry->first}, entry->second, name);
 }
 
 // ----------------------------------------------------------------- client ----

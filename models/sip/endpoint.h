@@ -295,6 +295,11 @@ class Endpoint {
   template <class Tx>
   void Apply(bool client, const Key& key, Tx* tx, const Effects& effects);
   void OnTimer(bool client, Key key, uint32_t slot, TimerName name);
+  // A lane timer of the transaction at `slot` fired (endpoint_lanes.cc).
+  void OnLaneTimer(bool client, uint32_t slot, TimerName name);
+  // Feeds the firing of `name` to the transaction's machine and applies the effects.
+  template <class Tx>
+  void RunTimer(bool client, const Key& key, Tx& tx, TimerName name);
   void OnCoreTimer(Key key, CoreTimer which);
   void OnAckForAnswer(const Message& ack);
   void OnClientResponse(const Message& response);

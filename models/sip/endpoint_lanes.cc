@@ -74,28 +74,20 @@ void Endpoint::ScheduleLaneHead(size_t lane) {
 }
 
 inline void Endpoint::PrefetchOwner(const Lingering& l, bool bucket) const {
+  const auto fetch = [&](const auto& table) [[gnu::always_inline]] {
+    if (bucket) {
+      table.prefetch_bucket(l.slot);
+    } else {
+      table.prefetch(l.slot);
+    }
+  };
   switch (l.owner) {
     case Owner::kClient:
-      if (bucket) {
-        clients_.prefetch_bucket(l.slot);
-      } else {
-        clients_.prefetch(l.slot);
-      }
-      return;
+      return fetch(clients_);
     case Owner::kServer:
-      if (bucket) {
-        servers_.prefetch_bucket(l.slot);
-      } else {
-        servers_.prefetch(l.slot);
-      }
-      return;
+      return fetch(servers_);
     case Owner::kAck:
-      if (bucket) {
-        acks_.prefetch_bucket(l.slot);
-      } else {
-        acks_.prefetch(l.slot);
-      }
-      return;
+      return fetch(acks_);
   }
 }
 
@@ -122,26 +114,10 @@ void Endpoint::OnLaneDue(size_t lane) {
       ++extra_expirations_[static_cast<size_t>(CoreTimer::kForgetAck)];
       acks_.erase(acks_.iterator_at(due.slot));
       return;
-    case Owner::kClient: {
-      ++expirations_[static_cast<size_t>(due.name)];
-      auto* entry = clients_.entry_at(due.slot);
-      const Key key = entry->first;
-      const Effects out =
-          std::visit([&](auto& m) { return m.OnInput(engine().Now(), Input::Timer(due.name)); },
-                     entry->second.machine);
-      Apply(true, key, &entry->second, out);
+    case Owner::kClient:
+    case Owner::kServer:
+      OnLaneTimer(due.owner == Owner::kClient, due.slot, due.name);
       return;
-    }
-    case Owner::kServer: {
-      ++expirations_[static_cast<size_t>(due.name)];
-      auto* entry = servers_.entry_at(due.slot);
-      const Key key = entry->first;
-      const Effects out =
-          std::visit([&](auto& m) { return m.OnInput(engine().Now(), Input::Timer(due.name)); },
-                     entry->second.machine);
-      Apply(false, key, &entry->second, out);
-      return;
-    }
   }
 }
 
