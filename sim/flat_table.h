@@ -109,6 +109,11 @@ class FlatTable {
     if ((slot >> kChunkBits) >= chunks_.size() || buckets_.empty()) return;
     __builtin_prefetch(&buckets_[HashOf(At(slot)->first) & mask_]);
   }
+  // Asks the cache for the index bucket where a lookup of `key` starts, ahead
+  // of a find or emplace of it.
+  [[gnu::always_inline]] void prefetch_key(const K& key) const {
+    if (!buckets_.empty()) __builtin_prefetch(&buckets_[HashOf(key) & mask_]);
+  }
   iterator iterator_at(uint32_t slot) {
     return entry_at(slot) != nullptr ? iterator(this, slot) : end();
   }

@@ -154,6 +154,9 @@ class Carrier : public sip::Endpoint {
   // The callee sends one request per dialog at most (its BYE): CSeq 1.
   uint32_t NextCseq(uint64_t) override { return 1; }
   void OnSessionExpired(uint64_t call_id) override;
+  void ExpectAtNode(const sip::Message& m) override {
+    if (m.is_request()) calls_.prefetch_key(m.call_id);
+  }
 
  private:
   enum class State : uint8_t { kProcessing, kRinging, kAnswered };

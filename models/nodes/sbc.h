@@ -105,6 +105,14 @@ class Sbc : public sip::Endpoint {
   void OnAckTimeout(const sip::Message& response) override;
   uint32_t NextCseq(uint64_t call_id) override;
   void OnSessionExpired(uint64_t call_id) override;
+  // A response, or a request of the outbound leg, reads by_out_; else calls_.
+  void ExpectAtNode(const sip::Message& m) override {
+    if (!m.is_request() || IsOutbound(m.call_id)) {
+      by_out_.prefetch_key(m.call_id);
+    } else {
+      calls_.prefetch_key(m.call_id);
+    }
+  }
 
  private:
   struct Nap {

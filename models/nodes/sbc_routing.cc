@@ -149,6 +149,9 @@ bool Sbc::SendOutbound(uint64_t key, uint32_t egress, int32_t route) {
   call.out_cseq = 1;
   call.out_state = CallState::kNone;
   by_out_.emplace(call.out_call_id, OutLeg{key, it.slot()});
+  const uint64_t next = OutboundCallId(next_serial_);  // the next leg's records, ahead of it
+  by_out_.prefetch_key(next);
+  ExpectToSend(next, 1, Method::kInvite);
   if (in.route_retry_timeout > sim::Duration()) {
     call.retry_timer =
         engine().ScheduleIn(in.route_retry_timeout, [this, key] { OnRetryTimeout(key); });

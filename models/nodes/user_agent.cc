@@ -119,6 +119,11 @@ void UserAgent::Dial(Call call, std::optional<sim::Duration> patience) {
   invite.rel100 = timers().rel100;
   invite.session_expires_s = sip::SessionExpiresField(timers());
   SendRequest(sources_[call.source].params->via, invite);
+  if (call.redial == 0) {  // the next arrival's records, a call's worth of work ahead
+    const uint64_t next = (uint64_t{id()} + 1) << 40 | next_serial_;
+    calls_.prefetch_key(next);
+    ExpectToSend(next, 1, Method::kInvite);
+  }
 }
 
 // A failed attempt the caller did not give up on may be redialled: the same

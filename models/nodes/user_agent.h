@@ -78,6 +78,7 @@ class UserAgent : public sip::Endpoint {
   void OnAckTimeout(const sip::Message&) override {}
   uint32_t NextCseq(uint64_t call_id) override;
   void OnSessionExpired(uint64_t call_id) override;
+  void ExpectAtNode(const sip::Message& m) override { calls_.prefetch_key(m.call_id); }
 
  private:
   struct Source {

@@ -107,6 +107,21 @@ class Endpoint {
 
   // Called by the transport for every message that reaches this node.
   void Receive(const Message& m);
+  // Called by the transport when `m` enters a link towards this node, a link
+  // delay before Receive(m): asks the cache for the index buckets its arrival
+  // will read, in the stack's tables and (ExpectAtNode) in the node's.
+  [[gnu::always_inline]] void Expect(const Message& m) {
+    const Key key = m.method == Method::kAck ? InviteKey(m) : KeyOf(m);
+    if (m.is_request()) {
+      servers_.prefetch_key(key);
+      if (m.method == Method::kInvite) answers_.prefetch_key(key);  // where a 2xx is kept
+    } else {
+      clients_.prefetch_key(key);
+      if (m.method == Method::kInvite && m.status >= 200 && m.status < 300)
+        acks_.prefetch_key(key);  // where its ACK is kept
+    }
+    ExpectAtNode(m);
+  }
   // An overloaded node's answer to a new INVITE, from the stack alone (O1, O7):
   // a server transaction absorbs the INVITE's retransmissions and the ACK,
   // and the node never sees the call. A retransmission of an INVITE already
@@ -139,8 +154,16 @@ class Endpoint {
   // The session timer of the dialog `call_id` ran out, or its refresh failed:
   // the node ends the session (BYE). The timer is already stopped.
   virtual void OnSessionExpired(uint64_t call_id) { (void)call_id; }
+  // `m` is on its way to this node (see Expect): a node may ask the cache for
+  // the records its arrival will read. Nothing by default.
+  virtual void ExpectAtNode(const Message& m) { (void)m; }
 
   void SendRequest(sim::NodeId to, const Message& request);
+  // Asks the cache for the index bucket of the client transaction that a
+  // request the node expects to send soon will create (its next INVITE).
+  [[gnu::always_inline]] void ExpectToSend(uint64_t call_id, uint32_t cseq, Method method) {
+    clients_.prefetch_key(Key{call_id, cseq, method});
+  }
   // ACK for a 2xx (end to end); remembered for 64*T1 to answer 2xx retransmissions.
   void SendAck(sim::NodeId to, const Message& ack);
   // Answers the request this response names (Call-ID, CSeq, method).

@@ -180,6 +180,7 @@ uint32_t SipNetwork::Enter(sim::HopId hop, const Message& m) {
     slot = static_cast<uint32_t>(in_flight_.size());
     in_flight_.push_back(m);
   }
+  if (m.to < endpoints_.size() && endpoints_[m.to] != nullptr) endpoints_[m.to]->Expect(m);
   if (agents_.empty()) {
     engine_.ScheduleAt(tx.arrival, [this, slot] { Deliver(slot); });
   } else {
