@@ -106,7 +106,7 @@ void UserAgent::Arrival(uint32_t source) {
 void UserAgent::Dial(Call call, std::optional<sim::Duration> patience) {
   const uint64_t serial =
       call.redial == 0 ? next_serial_++ : kFirstRedialSerial + redials_started_++;
-  const uint64_t call_id = (uint64_t{id()} + 1) << 40 | serial;
+  const uint64_t call_id = CallId(serial);
   call.arrival = engine().Now();
   call.origin_call = OriginCall(call_id);
   if (patience) {
@@ -120,7 +120,7 @@ void UserAgent::Dial(Call call, std::optional<sim::Duration> patience) {
   invite.session_expires_s = sip::SessionExpiresField(timers());
   SendRequest(sources_[call.source].params->via, invite);
   if (call.redial == 0) {  // the next arrival's records, a call's worth of work ahead
-    const uint64_t next = (uint64_t{id()} + 1) << 40 | next_serial_;
+    const uint64_t next = CallId(next_serial_);
     calls_.prefetch_key(next);
     ExpectToSend(next, 1, Method::kInvite);
   }

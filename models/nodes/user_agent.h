@@ -119,6 +119,8 @@ class UserAgent : public sip::Endpoint {
   void Abandon(uint64_t call_id);
   void SendCancel(uint64_t call_id, Call& call);
   void Finish(const Call& call, metrics::Result result, int code, const sip::GroundTruth& truth);
+  // This agent's Call-ID of the attempt with `serial`: the node in the high bits.
+  uint64_t CallId(uint64_t serial) const { return (uint64_t{id()} + 1) << 40 | serial; }
 
   NodeContext ctx_;
   sim::SimTime end_;

@@ -257,7 +257,7 @@ void Endpoint::Receive(const Message& m) {
     OnClientResponse(m);
     return;
   }
-  const Key key = m.method == Method::kAck ? InviteKey(m) : KeyOf(m);
+  const Key key = ServerKey(m);
   if (auto it = servers_.find(key); it != servers_.end()) {
     const Effects out = std::visit(
         [&](auto& machine) { return machine.OnInput(engine().Now(), Input::Received(m)); },

@@ -111,11 +111,12 @@ class Endpoint {
   // delay before Receive(m): asks the cache for the index buckets its arrival
   // will read, in the stack's tables and (ExpectAtNode) in the node's.
   [[gnu::always_inline]] void Expect(const Message& m) {
-    const Key key = m.method == Method::kAck ? InviteKey(m) : KeyOf(m);
     if (m.is_request()) {
+      const Key key = ServerKey(m);
       servers_.prefetch_key(key);
       if (m.method == Method::kInvite) answers_.prefetch_key(key);  // where a 2xx is kept
     } else {
+      const Key key = KeyOf(m);
       clients_.prefetch_key(key);
       if (m.method == Method::kInvite && m.status >= 200 && m.status < 300)
         acks_.prefetch_key(key);  // where its ACK is kept
@@ -315,6 +316,10 @@ class Endpoint {
 
   static Key KeyOf(const Message& m) { return Key{m.call_id, m.cseq, m.method}; }
   static Key InviteKey(const Message& m) { return Key{m.call_id, m.cseq, Method::kInvite}; }
+  // The server transaction a request belongs to: an ACK's is its INVITE's.
+  static Key ServerKey(const Message& m) {
+    return m.method == Method::kAck ? InviteKey(m) : KeyOf(m);
+  }
   template <class Tx>
   void Apply(bool client, const Key& key, Tx* tx, const Effects& effects);
   void OnTimer(bool client, Key key, uint32_t slot, TimerName name);
